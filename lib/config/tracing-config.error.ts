@@ -1,0 +1,4 @@
+/** Thrown at bootstrap when an option, environment variable or pricing entry is invalid. */
+export class TracingConfigError extends Error {
+  override readonly name = 'TracingConfigError';
+}

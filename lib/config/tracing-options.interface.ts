@@ -1,0 +1,167 @@
+import type { Attributes, TracerProvider } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Attribution } from '../core/span-scope.js';
+
+/** Built-in exporters, chosen by name (`exporter` option or `TRACING_EXPORTER`). */
+export type ExporterName = 'otlp' | 'console' | 'memory' | 'none';
+
+/** OTLP protocols supported by `OTEL_EXPORTER_OTLP_PROTOCOL`. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** A price entry, in USD per 1M tokens. */
+export interface ModelPrice {
+  /** Provider name as it appears on spans (`openai`, `anthropic`, `azure.ai.openai`...). */
+  provider: string;
+  /** Exact model name, or a RegExp matched against the model name. */
+  model: string | RegExp;
+  /** USD per 1M input tokens (uncached). */
+  input: number;
+  /** USD per 1M output tokens. */
+  output: number;
+  /** USD per 1M cache-read input tokens. @default input */
+  cacheRead?: number;
+  /** USD per 1M cache-write input tokens. @default input */
+  cacheWrite?: number;
+  /** USD per 1M reasoning output tokens. @default output */
+  reasoning?: number;
+}
+
+/** Where prices come from. User entries win over bundled ones. */
+export interface PricingOptions {
+  /** Extra or overriding prices. @default [] */
+  models?: ModelPrice[];
+  /** Path of a JSON file holding a `ModelPrice[]` (RegExp models as `"/pattern/flags"`). Env: `TRACING_PRICING_FILE`. */
+  file?: string;
+  /** Deployment or alias name -> real provider/model, e.g. Azure deployment names. @default {} */
+  deployments?: Record<string, { provider: string; model: string }>;
+  /** Use the prices bundled with `@pydantic/genai-prices`. @default true */
+  bundled?: boolean;
+}
+
+/** Request-side reader functions take the framework request (Express or Fastify). */
+export type RequestReader<T> = (request: unknown) => T | undefined;
+
+/** Options of the HTTP interceptor. */
+export interface HttpTracingOptions {
+  /** Trace every controller route. @default true */
+  enabled?: boolean;
+  /** Paths not traced: exact strings (matched against the path without query) or RegExps. @default [] */
+  ignorePaths?: Array<string | RegExp>;
+  /** The user a request runs for. @default request.user?.id when present */
+  userId?: RequestReader<string>;
+  /** The tenant a request runs for. @default none */
+  tenantId?: RequestReader<string>;
+  /** The session a request belongs to. @default none */
+  sessionId?: RequestReader<string>;
+  /** Send the W3C `traceresponse` header with the trace id. @default true */
+  traceResponseHeader?: boolean;
+  /** Record `url.query` (with secret-looking parameters redacted). @default true */
+  captureQuery?: boolean;
+}
+
+/** Options of the WebSocket gateway interceptor. */
+export interface WebSocketTracingOptions {
+  /** Trace every `@SubscribeMessage` handler. @default true */
+  enabled?: boolean;
+  /** Events not traced (noisy heartbeats, typing indicators). @default [] */
+  ignoreEvents?: Array<string | RegExp>;
+  /** Attribution read from the client socket (e.g. the user authenticated at handshake). @default none */
+  attribution?: (client: unknown, payload: unknown) => Attribution | undefined;
+  /** Job and session ids read from the payload. @default job_id/jobId and thread_id/threadId fields */
+  payloadIds?: (payload: unknown) => { jobId?: string; sessionId?: string } | undefined;
+}
+
+/** The embedded SQLite trace store (needs the optional peer `better-sqlite3`). */
+export interface TraceStoreOptions {
+  /** Turn the store on. Env: `TRACING_STORE_ENABLED`. @default false (true when `path` is given) */
+  enabled?: boolean;
+  /** SQLite file. Env: `TRACING_STORE_PATH`. @default '.traces/traces.db' */
+  path?: string;
+  /** Delete traces older than this many days. Env: `TRACING_STORE_RETENTION_DAYS`. @default 7 */
+  retentionDays?: number;
+  /** Keep at most this many traces (oldest pruned first). Env: `TRACING_STORE_MAX_TRACES`. @default 100000 */
+  maxTraces?: number;
+  /** Spans waiting to be written; beyond it spans are dropped and counted. @default 10000 */
+  maxQueueSize?: number;
+}
+
+/** The trace and cost explorer (JSON API + one HTML page). */
+export interface ExplorerOptions {
+  /** Serve the explorer. Env: `TRACING_EXPLORER_ENABLED`. @default true with the store, except when NODE_ENV=production */
+  enabled?: boolean;
+  /** Mount path. Env: `TRACING_EXPLORER_PATH`. @default '/_tracing' */
+  path?: string;
+  /** Bearer token every explorer request must carry. Env: `TRACING_EXPLORER_TOKEN`. @default none */
+  token?: string;
+}
+
+/** Span-processor tuning, as `OTEL_BSP_*`. */
+export interface BatchOptions {
+  /** Env: `OTEL_BSP_MAX_QUEUE_SIZE`. @default 2048 */
+  maxQueueSize?: number;
+  /** Env: `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`. @default 512 */
+  maxExportBatchSize?: number;
+  /** Env: `OTEL_BSP_SCHEDULE_DELAY`. @default 5000 */
+  scheduledDelayMillis?: number;
+  /** Env: `OTEL_BSP_EXPORT_TIMEOUT`. @default 30000 */
+  exportTimeoutMillis?: number;
+}
+
+/** OTLP/HTTP exporter settings; each falls back to the standard `OTEL_EXPORTER_OTLP_*` variables. */
+export interface OtlpOptions {
+  /** Traces URL. Env: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. @default 'http://localhost:4318/v1/traces' */
+  endpoint?: string;
+  /** Extra headers (auth). Env: `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS`. @default {} */
+  headers?: Record<string, string>;
+  /** Env: `OTEL_EXPORTER_OTLP_PROTOCOL` / `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`. @default 'http/protobuf' */
+  protocol?: OtlpProtocol;
+  /** Env: `OTEL_EXPORTER_OTLP_TIMEOUT`. @default 10000 */
+  timeoutMillis?: number;
+}
+
+/** Options of `TracingModule.forRoot()` / `forRootAsync()`. All optional; explicit options win over env. */
+export interface TracingModuleOptions {
+  /** Master switch. Env: `TRACING_ENABLED`, `OTEL_SDK_DISABLED`. @default true */
+  enabled?: boolean;
+  /** `service.name`. Env: `OTEL_SERVICE_NAME`. @default npm_package_name, else 'nestjs-app' */
+  serviceName?: string;
+  /** `service.version`. @default npm_package_version when present */
+  serviceVersion?: string;
+  /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. @default {} */
+  resourceAttributes?: Attributes;
+  /**
+   * Where spans go: a built-in exporter by name or your own `SpanExporter`. Env: `TRACING_EXPORTER`.
+   * @default 'otlp' when an OTLP endpoint variable is set, else 'none' when the store is on, else 'console'
+   */
+  exporter?: ExporterName | SpanExporter;
+  /** OTLP exporter settings. */
+  otlp?: OtlpOptions;
+  /** Use this provider instead of creating one; it is never registered globally or shut down by us. */
+  tracerProvider?: TracerProvider;
+  /** Fraction of new traces sampled (parent-based). Env: `TRACING_SAMPLE_RATE`, `OTEL_TRACES_SAMPLER(_ARG)`. @default 1 */
+  sampleRate?: number;
+  /** Record inputs/outputs as `input.value`/`output.value`. Env: `TRACING_CAPTURE_CONTENT`. @default false */
+  captureContent?: boolean;
+  /** Longest captured content string before truncation. Env: `TRACING_MAX_CONTENT_LENGTH`. @default 4096 */
+  maxContentLength?: number;
+  /** Price provider calls and roll cost up. Env: `TRACING_COST_TRACKING`. @default true */
+  costTracking?: boolean;
+  /** More keys to redact in captured content, besides the built-in secret-looking ones. @default [] */
+  redactKeys?: string[];
+  /** Longest attribute string value. Env: `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`. @default unlimited */
+  attributeValueLengthLimit?: number;
+  /** Batch span processor tuning. */
+  batch?: BatchOptions;
+  /** Upper bound on flush + shutdown at app close, in ms. Env: `TRACING_SHUTDOWN_TIMEOUT`. @default 5000 */
+  shutdownTimeoutMillis?: number;
+  /** Pricing sources for cost tracking. */
+  pricing?: PricingOptions;
+  /** HTTP interceptor options. */
+  http?: HttpTracingOptions;
+  /** WebSocket interceptor options. */
+  websocket?: WebSocketTracingOptions;
+  /** Embedded trace store. */
+  store?: TraceStoreOptions;
+  /** Trace and cost explorer. */
+  explorer?: ExplorerOptions;
+}

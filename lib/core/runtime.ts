@@ -1,0 +1,64 @@
+import { trace, type Tracer } from '@opentelemetry/api';
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
+import type { SpanScope } from './span-scope.js';
+
+/** What a provider call looked like, as known when its span ends. */
+export interface ProviderCallInfo {
+  provider: string;
+  operation: string;
+  requestModel: string | undefined;
+  stream: boolean;
+  /** Wall time of the call in milliseconds. */
+  durationMs: number;
+}
+
+/**
+ * Turns a finished provider call into telemetry: usage attributes, price, cost attributes, rollup to the
+ * ancestors, report and metrics. Implemented in `cost/`; the engine only calls it.
+ */
+export interface ProviderCallRecorder {
+  record(scope: SpanScope, call: ProviderCallInfo): void;
+  /** A workflow span ended; its scope's totals hold the run's rolled-up cost (feeds forecasts). */
+  recordWorkflowRun?(workflowName: string, scope: SpanScope): void;
+}
+
+/** Settings the span engine reads on every traced call; installed by `TracingModule` at bootstrap. */
+export interface TracingRuntime {
+  enabled: boolean;
+  tracer: Tracer;
+  captureContent: boolean;
+  maxContentLength: number;
+  isSecretKey: (key: string) => boolean;
+  recorder: ProviderCallRecorder | undefined;
+}
+
+function defaultRuntime(): TracingRuntime {
+  return {
+    enabled: true,
+    // The global API tracer: works for decorated classes used without TracingModule when the app
+    // registered its own provider (e.g. NodeSDK), and is a cheap no-op otherwise.
+    tracer: trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION),
+    captureContent: false,
+    maxContentLength: 4096,
+    isSecretKey: () => false,
+    recorder: undefined,
+  };
+}
+
+let current: TracingRuntime = defaultRuntime();
+
+/**
+ * The runtime the engine uses right now. Decorators are static, so the runtime is process-wide: with several
+ * Nest apps in one process (tests), the most recently initialised `TracingModule` wins until it closes.
+ */
+export function getRuntime(): TracingRuntime {
+  return current;
+}
+
+/** Installs `runtime`; returns a function that puts the default back if `runtime` is still the one installed. */
+export function installRuntime(runtime: TracingRuntime): () => void {
+  current = runtime;
+  return () => {
+    if (current === runtime) current = defaultRuntime();
+  };
+}

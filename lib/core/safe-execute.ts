@@ -1,0 +1,25 @@
+import { Logger } from '@nestjs/common';
+
+const logger = new Logger('AiTracing');
+const reported = new Set<string>();
+
+/**
+ * Runs a user callback or a piece of telemetry bookkeeping so that it can never break the host call:
+ * a throw is reported once per `label` and `undefined` is returned instead.
+ */
+export function safeExecute<T>(label: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    reportOnce(label, error);
+    return undefined;
+  }
+}
+
+/** Logs a telemetry problem once per `label` (bounded: a label is a code location, not a value). */
+export function reportOnce(label: string, error: unknown): void {
+  if (reported.has(label)) return;
+  if (reported.size < 1000) reported.add(label);
+  const detail = error instanceof Error ? error.message : String(error);
+  logger.warn(`${label} failed and was skipped (tracing only; your call is unaffected): ${detail}`);
+}

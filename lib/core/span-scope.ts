@@ -1,0 +1,130 @@
+import { createContextKey, type Context, type Span } from '@opentelemetry/api';
+
+/** What a library span is for; decides its OpenInference/Traceloop kind and whether it rolls cost up. */
+export type SpanRole =
+  | 'workflow'
+  | 'node'
+  | 'provider'
+  | 'agent_task'
+  | 'agent_step'
+  | 'tool'
+  | 'http'
+  | 'websocket'
+  | 'manual';
+
+/** Token counts of one provider call, in the OpenTelemetry GenAI convention (totals include cache/reasoning). */
+export interface TokenUsage {
+  /** All input tokens, including cache reads and cache writes. */
+  inputTokens: number;
+  /** All output tokens, including reasoning tokens. */
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache. */
+  cacheReadTokens?: number;
+  /** Input tokens written to the provider's prompt cache. */
+  cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning/thinking. */
+  reasoningTokens?: number;
+}
+
+/** Cost and tokens summed over a span's subtree. */
+export interface CostTotals {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  llmCalls: number;
+  unpricedCalls: number;
+}
+
+/** One provider call as it rolls up to the ancestors of its span. */
+export interface LlmCallRecord {
+  costUsd: number | undefined;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Who and what a piece of work is attributed to; carried in the context, stamped on every library span. */
+export interface Attribution {
+  userId?: string;
+  sessionId?: string;
+  tenantId?: string;
+  workflowId?: string;
+  workflowName?: string;
+  jobId?: string;
+}
+
+const SCOPE_KEY = createContextKey('ai_tracing:scope');
+const ATTRIBUTION_KEY = createContextKey('ai_tracing:attribution');
+
+/**
+ * The library's bookkeeping for one live span: its role, its parent scope (captured at start, so
+ * rollups stay correct under any concurrency) and the running cost totals of its subtree.
+ */
+export class SpanScope {
+  readonly totals: CostTotals = { costUsd: 0, inputTokens: 0, outputTokens: 0, llmCalls: 0, unpricedCalls: 0 };
+  /** Usage of a provider call, set by a reader, a stream chunk or `TracingService.recordUsage`. */
+  usage: TokenUsage | undefined;
+  /** Model the provider says answered. */
+  responseModel: string | undefined;
+  /** Set by `TracingService.recordUsage` so extraction from the result does not overwrite it. */
+  usageRecordedByUser = false;
+  /** `performance.now()` at start, for durations such as time to first chunk. */
+  readonly startedAt = performance.now();
+  firstChunkAt: number | undefined;
+  chunkCount = 0;
+  /** Agent name and task id of an agent task scope, inherited by its steps and tools. */
+  agentName: string | undefined;
+  taskId: string | undefined;
+
+  constructor(
+    readonly span: Span,
+    readonly role: SpanRole,
+    readonly parent: SpanScope | undefined,
+    readonly attribution: Attribution,
+  ) {}
+
+  /** Adds one provider call to every ancestor's totals. */
+  rollUp(call: LlmCallRecord): void {
+    for (let scope = this.parent; scope; scope = scope.parent) {
+      const t = scope.totals;
+      t.llmCalls += 1;
+      t.inputTokens += call.inputTokens;
+      t.outputTokens += call.outputTokens;
+      if (call.costUsd === undefined) t.unpricedCalls += 1;
+      else t.costUsd += call.costUsd;
+    }
+  }
+
+  /** The nearest scope, this one included, with the given role. */
+  closest(role: SpanRole): SpanScope | undefined {
+    for (let scope: SpanScope | undefined = this; scope; scope = scope.parent) {
+      if (scope.role === role) return scope;
+    }
+    return undefined;
+  }
+}
+
+/** The library scope active in `ctx`, if any. */
+export function getScope(ctx: Context): SpanScope | undefined {
+  return ctx.getValue(SCOPE_KEY) as SpanScope | undefined;
+}
+
+/** `ctx` with `scope` as the active library scope. */
+export function setScope(ctx: Context, scope: SpanScope): Context {
+  return ctx.setValue(SCOPE_KEY, scope);
+}
+
+/** The attribution active in `ctx` (empty object when none). */
+export function getAttribution(ctx: Context): Attribution {
+  return (ctx.getValue(ATTRIBUTION_KEY) as Attribution | undefined) ?? EMPTY;
+}
+
+/** `ctx` with `attribution` merged over the attribution already there; undefined fields do not erase. */
+export function mergeAttribution(ctx: Context, attribution: Attribution): Context {
+  const merged: Attribution = { ...getAttribution(ctx) };
+  for (const [key, value] of Object.entries(attribution) as Array<[keyof Attribution, unknown]>) {
+    if (value !== undefined && value !== null && value !== '') merged[key] = String(value);
+  }
+  return ctx.setValue(ATTRIBUTION_KEY, merged);
+}
+
+const EMPTY: Attribution = Object.freeze({});

@@ -1,0 +1,86 @@
+import { context } from '@opentelemetry/api';
+import { getScope } from '../core/span-scope.js';
+import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
+import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { traceMethod } from './trace-method.js';
+
+/** Options of `@TraceAgentTask`. */
+export interface TraceAgentTaskOptions extends CommonTraceOptions {
+  /** Agent name (`gen_ai.agent.name`). @default the class name */
+  agent?: string;
+  /** Task id (`agent.task.id`), fixed or from the arguments; inherited by the steps inside. */
+  taskId?: ValueOrExtractor<string | number>;
+}
+
+/** Phases of an agent run. */
+export type AgentStepPhase = 'planning' | 'task' | 'step';
+
+/** Options of `@TraceAgentStep`. */
+export interface TraceAgentStepOptions extends CommonTraceOptions {
+  /** Which phase of the agent this method is. */
+  phase: AgentStepPhase;
+  /** Task id (`agent.task.id`). @default the enclosing agent task's id */
+  taskId?: ValueOrExtractor<string | number>;
+  /** Step id (`agent.step.id`), fixed or from the arguments. */
+  stepId?: ValueOrExtractor<string | number>;
+}
+
+/**
+ * Traces one agent task run: span `invoke_agent {agent}` (INTERNAL), `gen_ai.operation.name`=invoke_agent,
+ * `gen_ai.agent.name`, `agent.task.id`, and the rolled-up cost of every LLM call the agent made.
+ * @example
+ * @TraceAgentTask({ agent: 'researcher', taskId: (task: Task) => task.id })
+ * async run(task: Task) { ... }
+ */
+export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecorator {
+  return traceMethod(({ className }) => {
+    const agent = options.agent ?? className;
+    return (args) => {
+      const taskId = resolveValue(options.taskId, args, `@TraceAgentTask(${agent}) taskId extractor`);
+      return {
+        name: `${GenAiOperations.INVOKE_AGENT} ${agent}`,
+        role: 'agent_task',
+        attributes: withCommonAttributes(options, args, {
+          [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_AGENT,
+          [GenAiAttributes.AGENT_NAME]: agent,
+          [WorkflowAttributes.AGENT_TASK_ID]: taskId,
+        }, `@TraceAgentTask(${agent})`),
+        captureContent: options.captureContent,
+        input: () => args,
+        onStart: (scope) => {
+          scope.agentName = agent;
+          scope.taskId = taskId === undefined ? undefined : String(taskId);
+        },
+      };
+    };
+  });
+}
+
+/**
+ * Traces a phase of an agent: span `agent {phase}` (INTERNAL) with `agent.step.phase`, `agent.task.id`
+ * (inherited from the enclosing task) and `agent.step.id`.
+ * @example
+ * @TraceAgentStep({ phase: 'planning' })
+ * async plan(goal: string) { ... }
+ */
+export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator {
+  return traceMethod(({ className, methodName }) => {
+    const label = `@TraceAgentStep(${className}.${methodName})`;
+    return (args) => {
+      const task = getScope(context.active())?.closest('agent_task');
+      const taskId = resolveValue(options.taskId, args, `${label} taskId extractor`) ?? task?.taskId;
+      return {
+        name: `agent ${options.phase}`,
+        role: 'agent_step',
+        attributes: withCommonAttributes(options, args, {
+          [WorkflowAttributes.AGENT_STEP_PHASE]: options.phase,
+          [WorkflowAttributes.AGENT_TASK_ID]: taskId,
+          [WorkflowAttributes.AGENT_STEP_ID]: resolveValue(options.stepId, args, `${label} stepId extractor`),
+          [GenAiAttributes.AGENT_NAME]: task?.agentName,
+        }, label),
+        captureContent: options.captureContent,
+        input: () => args,
+      };
+    };
+  });
+}

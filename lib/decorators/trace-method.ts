@@ -1,0 +1,63 @@
+import { getRuntime } from '../core/runtime.js';
+import { runInSpan, type SpanSpec } from '../core/span-engine.js';
+import { TRACED_METHOD } from '../tracing.constants.js';
+
+/** Where a decorated method lives, for default names. */
+export interface MethodSite {
+  className: string;
+  methodName: string;
+}
+
+/** Builds the span spec of one call from the method's `this` and arguments. */
+export type SpecFactory = (args: unknown[], self: unknown) => SpanSpec;
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The single method wrapper behind every trace decorator. It keeps what Nest and other decorators rely on:
+ * reflect-metadata on the function (guards, interceptors, `@SubscribeMessage`, `@OnEvent`, Swagger), the
+ * function's `name` and `length`, and its own properties; and it never wraps a method twice.
+ */
+export function traceMethod(build: (site: MethodSite) => SpecFactory): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    const original = descriptor.value as unknown;
+    if (typeof original !== 'function') {
+      throw new TypeError(`nestjs-ai-tracing: trace decorators apply to methods; ${String(propertyKey)} is not a method`);
+    }
+    if ((original as { [TRACED_METHOD]?: boolean })[TRACED_METHOD]) return descriptor;
+    const site: MethodSite = {
+      className: typeof target === 'function' ? target.name : (target.constructor?.name ?? 'Object'),
+      methodName: String(propertyKey),
+    };
+    const specFor = build(site);
+    const method = original as AnyFunction;
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      if (!getRuntime().enabled) return method.apply(this, args);
+      return runInSpan(specFor(args, this), () => method.apply(this, args));
+    };
+    copyIdentity(method, wrapped);
+    descriptor.value = wrapped as typeof descriptor.value;
+    return descriptor;
+  };
+}
+
+function copyIdentity(from: AnyFunction, to: AnyFunction): void {
+  Object.defineProperty(to, 'name', { value: from.name, configurable: true });
+  Object.defineProperty(to, 'length', { value: from.length, configurable: true });
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'name' || key === 'length' || key === 'prototype') continue;
+    const property = Object.getOwnPropertyDescriptor(from, key);
+    if (property) Object.defineProperty(to, key, property);
+  }
+  const reflect = Reflect as typeof Reflect & {
+    getOwnMetadataKeys?: (target: object) => unknown[];
+    getOwnMetadata?: (key: unknown, target: object) => unknown;
+    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
+  };
+  if (reflect.getOwnMetadataKeys && reflect.getOwnMetadata && reflect.defineMetadata) {
+    for (const key of reflect.getOwnMetadataKeys(from)) {
+      reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
+    }
+  }
+  Object.defineProperty(to, TRACED_METHOD, { value: true });
+}

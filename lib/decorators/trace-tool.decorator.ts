@@ -1,0 +1,37 @@
+import { context } from '@opentelemetry/api';
+import { getScope } from '../core/span-scope.js';
+import { GenAiAttributes, GenAiOperations } from '../semconv.js';
+import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { traceMethod } from './trace-method.js';
+
+/** Options of `@TraceTool`. */
+export interface TraceToolOptions extends CommonTraceOptions {
+  /** Tool name (`gen_ai.tool.name`). @default the method name */
+  name?: string;
+  /** Tool call id from the model (`gen_ai.tool.call.id`), from the arguments. */
+  callId?: ValueOrExtractor<string>;
+}
+
+/**
+ * Traces a tool an agent calls: span `execute_tool {name}` (INTERNAL), `gen_ai.operation.name`=execute_tool.
+ * @example
+ * @TraceTool({ name: 'calculator' })
+ * evaluate(expression: string): number { ... }
+ */
+export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
+  return traceMethod(({ methodName }) => {
+    const name = options.name ?? methodName;
+    return (args) => ({
+      name: `${GenAiOperations.EXECUTE_TOOL} ${name}`,
+      role: 'tool',
+      attributes: withCommonAttributes(options, args, {
+        [GenAiAttributes.OPERATION_NAME]: GenAiOperations.EXECUTE_TOOL,
+        [GenAiAttributes.TOOL_NAME]: name,
+        [GenAiAttributes.TOOL_CALL_ID]: resolveValue(options.callId, args, `@TraceTool(${name}) callId extractor`),
+        [GenAiAttributes.AGENT_NAME]: getScope(context.active())?.closest('agent_task')?.agentName,
+      }, `@TraceTool(${name})`),
+      captureContent: options.captureContent,
+      input: () => args,
+    });
+  });
+}

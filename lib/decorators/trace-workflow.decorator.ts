@@ -1,0 +1,58 @@
+import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
+import { getRuntime } from '../core/runtime.js';
+import { safeExecute } from '../core/safe-execute.js';
+import type { SpanOutcome } from '../core/span-engine.js';
+import type { SpanScope } from '../core/span-scope.js';
+import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { traceMethod } from './trace-method.js';
+
+/** Options of `@TraceWorkflow`. */
+export interface TraceWorkflowOptions extends CommonTraceOptions {
+  /** Workflow name (`gen_ai.workflow.name`). @default 'Class.method' */
+  name?: string;
+  /** Workflow id (`workflow.id`), fixed or from the arguments. Inherited by every span inside. */
+  workflowId?: ValueOrExtractor<string | number>;
+  /** Job/run id (`workflow.job_id`), from the arguments. Inherited by every span inside. */
+  jobId?: ValueOrExtractor<string | number>;
+}
+
+const STATUS: Record<SpanOutcome, string> = { ok: 'completed', error: 'error', cancelled: 'cancelled' };
+
+/**
+ * Traces a workflow run: span `invoke_workflow {name}` (INTERNAL) with `workflow.status` completed/error/
+ * cancelled, the run's rolled-up cost, and workflow id/job id carried by every span inside it.
+ * @example
+ * @TraceWorkflow({ name: 'summarize', jobId: (req: RunRequest) => req.jobId })
+ * async run(req: RunRequest) { ... }
+ */
+export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorator {
+  return traceMethod(({ className, methodName }) => {
+    const name = options.name ?? `${className}.${methodName}`;
+    const spanName = `${GenAiOperations.INVOKE_WORKFLOW} ${name}`;
+    const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
+      scope.span.setAttribute(WorkflowAttributes.STATUS, STATUS[outcome]);
+      const recorder = getRuntime().recorder;
+      if (recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
+    };
+    return (args) => {
+      const workflowId = resolveValue(options.workflowId, args, `@TraceWorkflow(${name}) workflowId extractor`);
+      const jobId = resolveValue(options.jobId, args, `@TraceWorkflow(${name}) jobId extractor`);
+      return {
+        name: spanName,
+        role: 'workflow',
+        attribution: {
+          workflowName: name,
+          workflowId: workflowId === undefined ? undefined : String(workflowId),
+          jobId: jobId === undefined ? undefined : String(jobId),
+        },
+        attributes: withCommonAttributes(options, args, {
+          [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_WORKFLOW,
+          [GenAiAttributes.WORKFLOW_NAME]: name,
+        }, `@TraceWorkflow(${name})`),
+        captureContent: options.captureContent,
+        input: () => args,
+        onEnd,
+      };
+    };
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * nestjs-ai-tracing: OpenTelemetry tracing, token usage and cost for NestJS AI workflows, LLM providers and
+ * agents. This is the only import path users need.
+ */
+export { TracingModule } from './tracing.module.js';
+export { TracingService } from './tracing.service.js';
+export type { WithSpanOptions } from './tracing.service.js';
+export { TracingConfigError } from './config/tracing-config.error.js';
+export type {
+  BatchOptions,
+  ExplorerOptions,
+  ExporterName,
+  HttpTracingOptions,
+  ModelPrice,
+  OtlpOptions,
+  OtlpProtocol,
+  PricingOptions,
+  RequestReader,
+  TraceStoreOptions,
+  TracingModuleOptions,
+  WebSocketTracingOptions,
+} from './config/tracing-options.interface.js';
+export type { Attribution, TokenUsage } from './core/span-scope.js';
+
+export { TraceWorkflow } from './decorators/trace-workflow.decorator.js';
+export type { TraceWorkflowOptions } from './decorators/trace-workflow.decorator.js';
+export { TraceNode } from './decorators/trace-node.decorator.js';
+export type { TraceNodeOptions } from './decorators/trace-node.decorator.js';
+export { TraceProvider } from './decorators/trace-provider.decorator.js';
+export type { TraceProviderOptions } from './decorators/trace-provider.decorator.js';
+export { TraceAgentTask, TraceAgentStep } from './decorators/trace-agent.decorator.js';
+export type { AgentStepPhase, TraceAgentStepOptions, TraceAgentTaskOptions } from './decorators/trace-agent.decorator.js';
+export { TraceTool } from './decorators/trace-tool.decorator.js';
+export type { TraceToolOptions } from './decorators/trace-tool.decorator.js';
+export type { CommonTraceOptions, ValueOrExtractor } from './decorators/decorator-options.js';
+
+export {
+  AttributionAttributes,
+  CostAttributes,
+  GenAiAttributes,
+  GenAiOperations,
+  HttpAttributes,
+  OpenInferenceAttributes,
+  TraceloopAttributes,
+  WebSocketAttributes,
+  WorkflowAttributes,
+} from './semconv.js';

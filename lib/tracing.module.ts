@@ -1,0 +1,48 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { createEnvReader } from './config/env-reader.factory.js';
+import { resolveTracingConfig } from './config/resolve-config.js';
+import type { ResolvedTracingConfig } from './config/resolved-config.js';
+import type { TracingModuleOptions } from './config/tracing-options.interface.js';
+import { TracingSdk } from './sdk/tracing-sdk.js';
+import { TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
+import { TracingLifecycle } from './tracing.lifecycle.js';
+import { ConfigurableTracingModule, TRACING_MODULE_OPTIONS } from './tracing.module-definition.js';
+import { TracingService } from './tracing.service.js';
+
+/**
+ * Turns a Nest app into a traced AI backend: sets up (or reuses) the OpenTelemetry tracer provider and
+ * exporter, installs the span engine used by the trace decorators, and traces HTTP requests and gateway
+ * messages. Global: import it once in the root module.
+ * @example
+ * TracingModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ serviceName: config.get('APP_NAME') }),
+ * })
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: TRACING_CONFIG,
+      inject: [TRACING_MODULE_OPTIONS, ModuleRef],
+      useFactory: async (options: TracingModuleOptions | undefined, moduleRef: ModuleRef) =>
+        resolveTracingConfig(options ?? {}, await createEnvReader(moduleRef)),
+    },
+    {
+      provide: TRACING_SDK,
+      inject: [TRACING_CONFIG],
+      useFactory: (config: ResolvedTracingConfig) => TracingSdk.start(config),
+    },
+    TracingLifecycle,
+    TracingService,
+  ],
+  exports: [TracingService, TRACING_CONFIG],
+})
+export class TracingModule extends ConfigurableTracingModule {
+  /** Configures tracing from `options` (all optional), the environment and defaults, in that order. */
+  static override forRoot(options: TracingModuleOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { context, INVALID_SPAN_CONTEXT, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { runInSpan } from './core/span-engine.js';
+import { getScope, mergeAttribution, type Attribution, type TokenUsage } from './core/span-scope.js';
+import type { TracingSdk } from './sdk/tracing-sdk.js';
+import { TRACING_SDK } from './tracing.constants.js';
+
+/** Options of `TracingService.withSpan`. */
+export interface WithSpanOptions {
+  /** @default SpanKind.INTERNAL */
+  kind?: SpanKind;
+  /** Attributes set at start. */
+  attributes?: Attributes;
+}
+
+/**
+ * Manual tracing, log correlation, attribution and the in-memory spans. Injectable anywhere once
+ * `TracingModule` is imported (the module is global).
+ */
+@Injectable()
+export class TracingService {
+  constructor(@Inject(TRACING_SDK) private readonly sdk: TracingSdk) {}
+
+  /** Trace id of the active span (for log correlation), or undefined outside any span. */
+  traceId(): string | undefined {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    return ctx && ctx.traceId !== INVALID_SPAN_CONTEXT.traceId ? ctx.traceId : undefined;
+  }
+
+  /** Span id of the active span, or undefined outside any span. */
+  spanId(): string | undefined {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    return ctx && ctx.spanId !== INVALID_SPAN_CONTEXT.spanId ? ctx.spanId : undefined;
+  }
+
+  /**
+   * Runs `fn` in a new span, ended when `fn` returns, throws, or its Promise/Observable/stream finishes.
+   * Errors are recorded and rethrown unchanged.
+   * @example
+   * await tracing.withSpan('load documents', async (span) => { span.setAttribute('docs', 3); return load(); });
+   */
+  withSpan<T>(name: string, fn: (span: Span) => T, options: WithSpanOptions = {}): T {
+    return runInSpan({ name, role: 'manual', kind: options.kind, attributes: options.attributes }, () =>
+      fn(trace.getActiveSpan() ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)),
+    );
+  }
+
+  /**
+   * Runs `fn` with user/session/tenant/workflow/job attribution: every library span created inside carries
+   * it (`user.id`, `session.id`, `tenant.id`, `workflow.id`, `workflow.job_id`) and cost reports use it.
+   */
+  withAttribution<T>(attribution: Attribution, fn: () => T): T {
+    return context.with(mergeAttribution(context.active(), attribution), fn);
+  }
+
+  /** Sets attributes on the active span (no-op outside a span). */
+  setAttributes(attributes: Attributes): void {
+    trace.getActiveSpan()?.setAttributes(attributes);
+  }
+
+  /** Adds an event to the active span (no-op outside a span). */
+  addEvent(name: string, attributes?: Attributes): void {
+    trace.getActiveSpan()?.addEvent(name, attributes);
+  }
+
+  /**
+   * Records token usage for the enclosing `@TraceProvider` call, for code that learns usage inside the method
+   * (e.g. from a callback). Wins over usage read from the result. Returns false outside a provider span.
+   */
+  recordUsage(usage: TokenUsage, responseModel?: string): boolean {
+    const scope = getScope(context.active())?.closest('provider');
+    if (!scope) return false;
+    scope.usage = usage;
+    scope.usageRecordedByUser = true;
+    if (responseModel) scope.responseModel = responseModel;
+    return true;
+  }
+
+  /** Exports all finished spans now (bounded by `shutdownTimeoutMillis`). */
+  forceFlush(): Promise<void> {
+    return this.sdk.forceFlush();
+  }
+
+  /** Finished spans held by the in-memory exporter (`exporter: 'memory'`); empty otherwise. */
+  getFinishedSpans(): ReadableSpan[] {
+    return this.sdk.getFinishedSpans();
+  }
+
+  /** Clears the in-memory exporter. */
+  resetFinishedSpans(): void {
+    this.sdk.resetFinishedSpans();
+  }
+}

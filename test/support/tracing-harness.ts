@@ -1,0 +1,108 @@
+import type { DynamicModule, INestApplication, Provider, Type } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
+
+/** HTTP platforms every HTTP-level suite runs against. */
+export const PLATFORMS = ['express', 'fastify'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** What a test gets back: the running app, its base URL and the spans it finished. */
+export interface TracedApp {
+  app: INestApplication;
+  /** `http://127.0.0.1:<port>` (empty when `listen: false`). */
+  url: string;
+  tracing: TracingService;
+  /** Finished spans so far (in-memory exporter). */
+  spans(): ReadableSpan[];
+  close(): Promise<void>;
+}
+
+/** Options of `createTracedApp`. */
+export interface TracedAppOptions {
+  imports?: Array<Type<unknown> | DynamicModule>;
+  controllers?: Array<Type<unknown>>;
+  providers?: Provider[];
+  /** Options for `TracingModule.forRoot` (exporter defaults to 'memory'). Ignored when `tracingModule` is given. */
+  tracing?: TracingModuleOptions;
+  /** Use this module instead of `TracingModule.forRoot(tracing)` (e.g. a `forRootAsync` variant). */
+  tracingModule?: DynamicModule;
+  platform?: Platform;
+  /** Start an HTTP server on 127.0.0.1 (port 0). @default true */
+  listen?: boolean;
+  /** Called with the app before `listen`/`init` (adapters, global prefix, versioning...). */
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+/** Builds a real Nest app with tracing to the in-memory exporter, listening on 127.0.0.1. */
+export async function createTracedApp(options: TracedAppOptions = {}): Promise<TracedApp> {
+  const tracingModule = options.tracingModule ?? TracingModule.forRoot({ exporter: 'memory', ...options.tracing });
+  const moduleRef = await Test.createTestingModule({
+    imports: [tracingModule, ...(options.imports ?? [])],
+    controllers: options.controllers ?? [],
+    providers: options.providers ?? [],
+  }).compile();
+  const app =
+    options.platform === 'fastify'
+      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+      : moduleRef.createNestApplication({ logger: false });
+  await options.configure?.(app);
+  let url = '';
+  if (options.listen === false) {
+    await app.init();
+  } else {
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  }
+  const tracing = app.get(TracingService);
+  return { app, url, tracing, spans: () => tracing.getFinishedSpans(), close: () => app.close() };
+}
+
+/** Polls (on the event loop, bounded) until `predicate` holds for the finished spans; returns them. */
+export async function waitForSpans(
+  spans: () => ReadableSpan[],
+  predicate: (spans: ReadableSpan[]) => boolean,
+  timeoutMs = 5000,
+): Promise<ReadableSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = spans();
+    if (predicate(current)) return current;
+    if (Date.now() > deadline) {
+      throw new Error(`spans never matched; have: ${current.map((s) => s.name).join(', ') || '(none)'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The one finished span named `name` (fails when there are none or several). */
+export function spanNamed(spans: ReadableSpan[], name: string): ReadableSpan {
+  const found = spans.filter((s) => s.name === name);
+  if (found.length !== 1) throw new Error(`expected one span "${name}", found ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
+  return found[0]!;
+}
+
+/** The finished parent of `span`, if it was exported. */
+export function parentOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpan | undefined {
+  const parentId = span.parentSpanContext?.spanId;
+  return parentId ? spans.find((s) => s.spanContext().spanId === parentId) : undefined;
+}
+
+/** Direct children of `span`. */
+export function childrenOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpan[] {
+  const id = span.spanContext().spanId;
+  return spans.filter((s) => s.parentSpanContext?.spanId === id);
+}
+
+/** Every descendant of `span`. */
+export function descendantsOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpan[] {
+  const out: ReadableSpan[] = [];
+  const queue = [span];
+  while (queue.length > 0) {
+    const children = childrenOf(spans, queue.shift()!);
+    out.push(...children);
+    queue.push(...children);
+  }
+  return out;
+}
