@@ -11,3 +11,5 @@ export const TRACING_SDK = Symbol.for('ai_tracing:sdk');
 export const TRACED_METHOD = Symbol.for('ai_tracing:traced');
 /** Metadata key set by `@NoTrace()` on a controller, gateway or handler. */
 export const NO_TRACE_METADATA = 'ai_tracing:no_trace';
+/** Injection token of the embedded trace store (`TraceStore`, or `null` when the store is off). */
+export const TRACE_STORE = Symbol.for('ai_tracing:store');

@@ -65,3 +65,52 @@ export function unpricedModelWarning(provider: string, models: readonly string[]
 export function invalidCostQuery(method: string, field: string, value: unknown, allowed: string): string {
   return `nestjs-ai-tracing: invalid argument ${method}({ ${field} }): ${field}=${show(value)}: expected ${allowed}`;
 }
+
+/** The trace store is enabled but its optional peer dependency is not installed. */
+export function storeDriverMissing(moduleName: string, detail: string): string {
+  return (
+    `nestjs-ai-tracing: the trace store (option store.enabled / TRACING_STORE_ENABLED) needs the optional peer ` +
+    `dependency ${moduleName}: run \`npm install ${moduleName}\`, or turn the store off (${detail})`
+  );
+}
+
+/** The SQLite file of the trace store could not be opened or migrated. */
+export function storeOpenFailed(path: string, detail: string): string {
+  return `nestjs-ai-tracing: cannot open the trace store at ${path} (option store.path or TRACING_STORE_PATH): ${detail}`;
+}
+
+/** The trace store file was written by a newer version of this library. */
+export function storeSchemaTooNew(path: string, found: number, supported: number): string {
+  return (
+    `nestjs-ai-tracing: the trace store at ${path} has schema version ${found}, newer than this version of the ` +
+    `library supports (${supported}); upgrade nestjs-ai-tracing or point store.path to another file`
+  );
+}
+
+/** A trace store query was called while the store is off. */
+export function storeDisabled(): string {
+  return 'nestjs-ai-tracing: the trace store is disabled; enable it with store: { enabled: true } or TRACING_STORE_ENABLED=true';
+}
+
+/** Warning logged once when the store's write queue overflows. */
+export function storeQueueFull(maxQueueSize: number): string {
+  return (
+    `nestjs-ai-tracing: the trace store write queue is full (${maxQueueSize} spans); spans are dropped and counted ` +
+    'until it drains. Raise store.maxQueueSize if this happens under normal load.'
+  );
+}
+
+/** A bad argument of a trace store query, also the `error` of an explorer 400 answer. */
+export function invalidTraceQuery(field: string, value: unknown, allowed: string): string {
+  return `nestjs-ai-tracing: invalid query parameter ${field}=${show(value)}: expected ${allowed}`;
+}
+
+/** An explorer request without the right bearer token. */
+export function explorerUnauthorized(): string {
+  return 'nestjs-ai-tracing: the trace explorer needs the header Authorization: Bearer <token> (option explorer.token / TRACING_EXPLORER_TOKEN)';
+}
+
+/** Warning logged when the explorer is on but the store is off, so there is nothing to explore. */
+export function explorerWithoutStore(): string {
+  return 'nestjs-ai-tracing: the trace explorer is enabled but the trace store is not; the explorer is not mounted. Enable store: { enabled: true }.';
+}
