@@ -96,7 +96,8 @@ export class SpanScope {
 
   /** The nearest scope, this one included, with the given role. */
   closest(role: SpanRole): SpanScope | undefined {
-    for (let scope: SpanScope | undefined = this; scope; scope = scope.parent) {
+    if (this.role === role) return this;
+    for (let scope = this.parent; scope; scope = scope.parent) {
       if (scope.role === role) return scope;
     }
     return undefined;

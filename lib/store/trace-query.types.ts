@@ -1,0 +1,217 @@
+/** Status of a trace (its local root span) or of a span, from the OpenTelemetry status code. */
+export type TraceStatus = 'ok' | 'error' | 'unset';
+
+/** How `costReport` groups provider calls. */
+export type CostGroupBy = 'user' | 'tenant' | 'workflow' | 'provider' | 'model' | 'day';
+
+/**
+ * A point in time: a `Date`, epoch milliseconds, an ISO-8601 string, or a duration before now such as
+ * `'15m'`, `'24h'`, `'7d'` (units ms, s, m, h, d, w).
+ */
+export type TimeInput = Date | number | string;
+
+/**
+ * Raw URL query parameters. Every query accepts them in place of the typed object (the explorer passes them
+ * through); they are validated exactly like typed values.
+ */
+export type QueryParams = Readonly<Record<string, string | undefined>>;
+
+/** Filters and paging of `listTraces`. Newest traces first. */
+export interface TraceListQuery {
+  /** Traces that started at or after this time. */
+  since?: TimeInput;
+  /** Traces that started before this time. */
+  until?: TimeInput;
+  /** Status of the trace's root span. */
+  status?: TraceStatus;
+  /** Only traces with (true) or without (false) a failed span. */
+  hasError?: boolean;
+  /** Only traces that lasted at least this long. */
+  minDurationMs?: number;
+  /** `user.id` of the trace. */
+  user?: string;
+  /** Outermost workflow name (`gen_ai.workflow.name`). */
+  workflow?: string;
+  /** `service.name`. */
+  service?: string;
+  /** Case-insensitive text contained in the root span name. */
+  name?: string;
+  /** Page size, 1-500. @default 50 */
+  limit?: number;
+  /** Rows to skip (offset paging). @default 0 */
+  offset?: number;
+  /** `nextCursor` of the previous page (keyset paging; stable while new traces arrive). */
+  cursor?: string;
+}
+
+/** A time window and a row cap, for the report queries. */
+export interface TimeRangeQuery {
+  since?: TimeInput;
+  until?: TimeInput;
+  /** Rows per group, 1-1000. @default 50 */
+  limit?: number;
+}
+
+/** Arguments of `costReport`. */
+export interface CostReportQuery extends TimeRangeQuery {
+  /** @default 'model' */
+  groupBy?: CostGroupBy;
+}
+
+/** One trace, as listed. Times are epoch milliseconds. */
+export interface TraceSummary {
+  traceId: string;
+  /** Root span id; null until the root span is stored. */
+  rootSpanId: string | null;
+  /** Root span name (the first span seen until the root is stored). */
+  name: string;
+  service: string | null;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  status: TraceStatus;
+  userId: string | null;
+  tenantId: string | null;
+  sessionId: string | null;
+  workflow: string | null;
+  workflowId: string | null;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  llmCalls: number;
+  spanCount: number;
+  errorCount: number;
+  /** `error.type` of the first failed span stored. */
+  errorType: string | null;
+}
+
+/** A page of traces. */
+export interface TraceListPage {
+  traces: TraceSummary[];
+  /** Traces matching the filters, all pages. */
+  total: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One event of a span (exceptions included). */
+export interface SpanEventRecord {
+  name: string;
+  timeMs: number;
+  attributes?: Record<string, unknown>;
+}
+
+/** One stored span. */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: string;
+  /** Library role: workflow, node, provider, agent_task, agent_step, tool, http, websocket, manual; null if unknown. */
+  role: string | null;
+  status: TraceStatus;
+  statusMessage: string | null;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  service: string | null;
+  attributes: Record<string, unknown>;
+  events: SpanEventRecord[];
+  /** Cost of this span's own provider call. */
+  costUsd: number | null;
+  /** Cost of everything under this span (its own call included). */
+  totalCostUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  model: string | null;
+  provider: string | null;
+  errorType: string | null;
+  nodeType: string | null;
+}
+
+/** A span with its children, ordered by start time. */
+export interface SpanNode extends SpanRecord {
+  children: SpanNode[];
+}
+
+/** One trace as a tree. Spans whose parent is not stored (remote or lost) are roots too. */
+export interface TraceTree {
+  trace: TraceSummary;
+  roots: SpanNode[];
+}
+
+/** Sibling spans whose time ranges overlap: they ran in parallel. */
+export interface ParallelGroup {
+  parentSpanId: string | null;
+  parentName: string | null;
+  startMs: number;
+  endMs: number;
+  /** Wall time of the group. */
+  wallMs: number;
+  /** Sum of the members' durations: the wall time had they run one after another. */
+  sequentialMs: number;
+  spans: Array<{ spanId: string; name: string; startMs: number; endMs: number; durationMs: number }>;
+}
+
+/** Totals of one cost group. */
+export interface CostRow {
+  /** The group's user, tenant, workflow, provider, model or UTC day; null when the calls carry none. */
+  key: string | null;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  llmCalls: number;
+  /** Calls without a price (their tokens count, their cost does not). */
+  unpricedCalls: number;
+  traces: number;
+}
+
+/** Cost of provider calls in a time window, grouped. */
+export interface CostReport {
+  groupBy: CostGroupBy;
+  sinceMs: number | null;
+  untilMs: number | null;
+  rows: CostRow[];
+  total: Omit<CostRow, 'key'>;
+}
+
+/** Latency percentiles of one group of spans (nearest-rank percentiles). */
+export interface LatencyRow {
+  key: string;
+  /** Span role for node groups, provider for model groups. */
+  detail: string | null;
+  count: number;
+  errorCount: number;
+  avgMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+/** Slowest node types, providers and models. */
+export interface SlowestReport {
+  sinceMs: number | null;
+  untilMs: number | null;
+  /** Workflow nodes, agent steps and tools, by node type (or tool/agent name, else span name). */
+  nodes: LatencyRow[];
+  providers: LatencyRow[];
+  models: LatencyRow[];
+}
+
+/** Failed spans of one `error.type`. */
+export interface ErrorRow {
+  errorType: string;
+  spans: number;
+  traces: number;
+  lastSeenMs: number;
+  lastTraceId: string;
+  lastMessage: string | null;
+}
+
+/** Failures in a time window, most frequent first. */
+export interface ErrorSummary {
+  sinceMs: number | null;
+  untilMs: number | null;
+  rows: ErrorRow[];
+}

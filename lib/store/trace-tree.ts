@@ -1,0 +1,67 @@
+import type { ParallelGroup, SpanNode, SpanRecord } from './trace-query.types.js';
+
+/** Links spans to their parents; spans whose parent is not among them become roots. Children by start time. */
+export function buildTree(spans: readonly SpanRecord[]): SpanNode[] {
+  const nodes = new Map<string, SpanNode>();
+  for (const span of spans) nodes.set(span.spanId, { ...span, children: [] });
+  const roots: SpanNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentSpanId === null ? undefined : nodes.get(node.parentSpanId);
+    if (parent && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  const byStart = (a: SpanNode, b: SpanNode) => a.startMs - b.startMs || a.name.localeCompare(b.name);
+  for (const node of nodes.values()) node.children.sort(byStart);
+  return roots.sort(byStart);
+}
+
+/**
+ * Groups of siblings (same parent) whose time ranges overlap, transitively: a sweep over the children of each
+ * parent sorted by start, where a span joins the current group if it starts before the group's latest end.
+ * Spans that merely touch (one starts exactly when the other ends) ran one after the other.
+ */
+export function parallelGroups(spans: readonly SpanRecord[]): ParallelGroup[] {
+  const names = new Map(spans.map((s) => [s.spanId, s.name]));
+  const siblings = new Map<string | null, SpanRecord[]>();
+  for (const span of spans) {
+    const key = span.parentSpanId !== null && names.has(span.parentSpanId) ? span.parentSpanId : null;
+    const list = siblings.get(key);
+    if (list) list.push(span);
+    else siblings.set(key, [span]);
+  }
+  const groups: ParallelGroup[] = [];
+  for (const [parentSpanId, children] of siblings) {
+    children.sort((a, b) => a.startMs - b.startMs);
+    let current: SpanRecord[] = [];
+    let currentEnd = -Infinity;
+    const close = () => {
+      if (current.length > 1) groups.push(toGroup(parentSpanId, parentSpanId === null ? null : names.get(parentSpanId) ?? null, current));
+    };
+    for (const span of children) {
+      if (span.startMs < currentEnd) {
+        current.push(span);
+        currentEnd = Math.max(currentEnd, span.endMs);
+      } else {
+        close();
+        current = [span];
+        currentEnd = span.endMs;
+      }
+    }
+    close();
+  }
+  return groups.sort((a, b) => a.startMs - b.startMs);
+}
+
+function toGroup(parentSpanId: string | null, parentName: string | null, members: SpanRecord[]): ParallelGroup {
+  const startMs = Math.min(...members.map((s) => s.startMs));
+  const endMs = Math.max(...members.map((s) => s.endMs));
+  return {
+    parentSpanId,
+    parentName,
+    startMs,
+    endMs,
+    wallMs: endMs - startMs,
+    sequentialMs: members.reduce((sum, s) => sum + s.durationMs, 0),
+    spans: members.map((s) => ({ spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs, durationMs: s.durationMs })),
+  };
+}
