@@ -22,6 +22,20 @@ export type {
 } from './config/tracing-options.interface.js';
 export type { Attribution, TokenUsage } from './core/span-scope.js';
 
+export { CostService } from './cost/cost.service.js';
+export type {
+  CostCallRecord,
+  CostForecast,
+  CostForecastQuery,
+  CostGroupBy,
+  CostReportQuery,
+  CostReportRow,
+  CostResult,
+  CostTarget,
+} from './cost/cost.types.js';
+export { usageFromChunk, usageFromResult } from './cost/usage-extractor.js';
+export type { UsageRead } from './cost/usage-extractor.js';
+
 export { TraceWorkflow } from './decorators/trace-workflow.decorator.js';
 export type { TraceWorkflowOptions } from './decorators/trace-workflow.decorator.js';
 export { TraceNode } from './decorators/trace-node.decorator.js';
@@ -38,6 +52,7 @@ export {
   AttributionAttributes,
   CostAttributes,
   GenAiAttributes,
+  GenAiMetrics,
   GenAiOperations,
   HttpAttributes,
   OpenInferenceAttributes,
@@ -45,3 +60,9 @@ export {
   WebSocketAttributes,
   WorkflowAttributes,
 } from './semconv.js';
+
+export { HttpTracingInterceptor } from './interceptors/http-tracing.interceptor.js';
+export { WsTracingInterceptor, WS_OUTBOUND_EVENT } from './interceptors/ws-tracing.interceptor.js';
+export { NoTrace } from './interceptors/no-trace.decorator.js';
+export { traceEmit } from './interceptors/trace-emit.js';
+export type { WsEmitTarget } from './interceptors/trace-emit.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ResolvedTracingConfig } from './config/resolved-config.js';
+import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { installRuntime } from './core/runtime.js';
 import { secretKeyMatcher } from './core/serialize.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
@@ -16,6 +17,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(TRACING_CONFIG) config: ResolvedTracingConfig,
     @Inject(TRACING_SDK) private readonly sdk: TracingSdk,
+    recorder: ProviderCallCostRecorder,
   ) {
     this.uninstall = installRuntime({
       enabled: sdk.origin !== 'disabled',
@@ -23,7 +25,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
       captureContent: config.captureContent,
       maxContentLength: config.maxContentLength,
       isSecretKey: secretKeyMatcher(config.redactKeys),
-      recorder: undefined,
+      recorder,
     });
   }
 

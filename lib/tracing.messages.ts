@@ -114,3 +114,25 @@ export function explorerUnauthorized(): string {
 export function explorerWithoutStore(): string {
   return 'nestjs-ai-tracing: the trace explorer is enabled but the trace store is not; the explorer is not mounted. Enable store: { enabled: true }.';
 }
+
+/** Why a call has no price when no model name is known. */
+export function unpricedNoModel(provider: string): string {
+  return `no model name for provider ${JSON.stringify(provider)} (set the model option of @TraceProvider or pass a request with a model)`;
+}
+
+/** Why a call has no price when its token usage is unknown. */
+export function unpricedNoUsage(): string {
+  return 'token usage unknown (the result carried none; use the usage option of @TraceProvider or TracingService.recordUsage)';
+}
+
+/** Why `CostService.calculate` prices nothing when cost tracking is off. */
+export function costTrackingOff(): string {
+  return 'cost tracking is off (costTracking: false or TRACING_COST_TRACKING=false)';
+}
+
+/** Why a forecast is unavailable. */
+export function noWorkflowRuns(workflow: string, unpricedRuns: number): string {
+  return unpricedRuns > 0
+    ? `no priced run of workflow ${JSON.stringify(workflow)} yet (${unpricedRuns} run(s) had unpriced calls)`
+    : `no finished run of workflow ${JSON.stringify(workflow)} observed yet`;
+}

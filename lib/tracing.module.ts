@@ -4,6 +4,9 @@ import { createEnvReader } from './config/env-reader.factory.js';
 import { resolveTracingConfig } from './config/resolve-config.js';
 import type { ResolvedTracingConfig } from './config/resolved-config.js';
 import type { TracingModuleOptions } from './config/tracing-options.interface.js';
+import { CostService } from './cost/cost.service.js';
+import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
+import { TRACING_INTERCEPTOR_PROVIDERS } from './interceptors/tracing-interceptors.providers.js';
 import { TracingSdk } from './sdk/tracing-sdk.js';
 import { TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
 import { TracingLifecycle } from './tracing.lifecycle.js';
@@ -35,10 +38,13 @@ import { TracingService } from './tracing.service.js';
       inject: [TRACING_CONFIG],
       useFactory: (config: ResolvedTracingConfig) => TracingSdk.start(config),
     },
+    CostService,
+    ProviderCallCostRecorder,
     TracingLifecycle,
     TracingService,
+    ...TRACING_INTERCEPTOR_PROVIDERS,
   ],
-  exports: [TracingService, TRACING_CONFIG],
+  exports: [TracingService, CostService, TRACING_CONFIG],
 })
 export class TracingModule extends ConfigurableTracingModule {
   /** Configures tracing from `options` (all optional), the environment and defaults, in that order. */

@@ -62,7 +62,7 @@ function customPrice(entry: unknown, where: string, fromFile: boolean): CustomPr
   }
   const e = entry as Record<string, unknown>;
   for (const key of Object.keys(e)) {
-    if (!(FIELDS as readonly string[]).includes(key)) fail(key, e[key], `no such field (allowed: ${FIELDS.join(', ')})`);
+    if (!(FIELDS as readonly string[]).includes(key)) fail(key, e[key], `only the fields ${FIELDS.join(', ')}`);
   }
   if (typeof e.provider !== 'string' || e.provider.trim() === '') fail('provider', e.provider, 'a non-empty provider name such as "openai"');
   const price = (field: (typeof FIELDS)[number], fallback?: number): number => {

@@ -51,15 +51,18 @@ function safe(value: unknown): number {
 export function priceUsage(rates: Rates, usage: Required<TokenUsage>): PriceBreakdown {
   const input = usage.inputTokens;
   const uncached = input - usage.cacheReadTokens - usage.cacheWriteTokens;
-  const inputUsd =
-    (uncached * rate(rates.input, input) +
-      usage.cacheReadTokens * rate(rates.cacheRead, input) +
-      usage.cacheWriteTokens * rate(rates.cacheWrite, input)) /
-    1e6;
-  const outputUsd =
-    ((usage.outputTokens - usage.reasoningTokens) * rate(rates.output, input) + usage.reasoningTokens * rate(rates.reasoning, input)) /
-    1e6;
-  return { totalUsd: inputUsd + outputUsd + rates.perRequest, inputUsd, outputUsd };
+  // Sums in token-dollars first and divides once: fewer rounding steps (1,000 x 2.50 + ... = exactly 0.00725).
+  const inputMicro =
+    uncached * rate(rates.input, input) +
+    usage.cacheReadTokens * rate(rates.cacheRead, input) +
+    usage.cacheWriteTokens * rate(rates.cacheWrite, input);
+  const outputMicro =
+    (usage.outputTokens - usage.reasoningTokens) * rate(rates.output, input) + usage.reasoningTokens * rate(rates.reasoning, input);
+  return {
+    totalUsd: (inputMicro + outputMicro) / 1e6 + rates.perRequest,
+    inputUsd: inputMicro / 1e6,
+    outputUsd: outputMicro / 1e6,
+  };
 }
 
 function rate(r: Rate, inputTokens: number): number {

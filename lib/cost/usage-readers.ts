@@ -3,12 +3,13 @@ import type { TokenUsage } from '../core/span-scope.js';
 /** A plain object (not an array), readable key by key. */
 export type Fields = Record<string, unknown>;
 
+/** Whether `value` is a plain object whose fields can be read. */
 export function isFields(value: unknown): value is Fields {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A token count: a finite number >= 0. Anything else (negative, NaN, string, null) is ignored. */
-export function count(value: unknown): number | undefined {
+function count(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
@@ -28,7 +29,7 @@ function sum(...values: Array<number | undefined>): number | undefined {
 }
 
 /** A `TokenUsage` from parts; undefined when neither side has a count. Optional fields only when known. */
-export function tokenUsage(
+function tokenUsage(
   input: number | undefined,
   output: number | undefined,
   cacheRead?: number,

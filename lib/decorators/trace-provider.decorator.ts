@@ -55,10 +55,12 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
       const provider = resolveValue(options.provider, args, `${label} provider extractor`) ?? 'unknown';
       const model = resolveValue(options.model, args, `${label} model extractor`) ?? modelOf(args[0]);
       const stream = streamFlag(args[0]);
-      const onEnd = (scope: SpanScope, _outcome: SpanOutcome) => {
+      const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
         if (scope.responseModel) scope.span.setAttribute(GenAiAttributes.RESPONSE_MODEL, scope.responseModel);
         const recorder = getRuntime().recorder;
-        if (!scope.usage || !recorder) return;
+        // A successful call without readable usage still counts, as unpriced, so ancestors' totals show
+        // (cost.unpriced_calls) that they are incomplete. A failed call without usage cost nothing.
+        if (!recorder || (!scope.usage && outcome !== 'ok')) return;
         recorder.record(scope, {
           provider,
           operation,

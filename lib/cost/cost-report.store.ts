@@ -1,0 +1,123 @@
+import { invalidCostQuery } from '../tracing.messages.js';
+import type { CostCallRecord, CostGroupBy, CostReportQuery, CostReportRow } from './cost.types.js';
+
+const HOUR_MS = 3_600_000;
+const DIMENSIONS: readonly CostGroupBy[] = ['user', 'tenant', 'workflow', 'provider', 'model'];
+
+/** Bounds of the in-memory cost report. */
+export interface CostReportLimits {
+  /** Distinct user/tenant/workflow/provider/model combinations kept; later ones go to the `other` row. */
+  maxKeys: number;
+  /** Hours of history kept (hourly buckets). */
+  retentionHours: number;
+}
+
+/** Defaults: 1,000 combinations over 7 days, i.e. at most ~170k small counters in the worst case. */
+export const DEFAULT_REPORT_LIMITS: CostReportLimits = { maxKeys: 1000, retentionHours: 24 * 7 };
+
+interface Totals {
+  totalUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  calls: number;
+  unpricedCalls: number;
+}
+
+interface KeyEntry {
+  parts: ReadonlyArray<string | null>;
+  lastBucket: number;
+}
+
+const OTHER: KeyEntry = { parts: [], lastBucket: Number.POSITIVE_INFINITY };
+
+/**
+ * Running cost totals per user/tenant/workflow/provider/model in hourly buckets, with bounded memory: at most
+ * `maxKeys` distinct combinations (the rest are summed into one `other` entry) and `retentionHours` buckets.
+ * A combination is forgotten once its last bucket leaves the window, which frees its slot.
+ */
+export class CostReportStore {
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly buckets = new Map<number, Map<KeyEntry, Totals>>();
+  private newest = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly limits: CostReportLimits = DEFAULT_REPORT_LIMITS) {}
+
+  add(call: CostCallRecord): void {
+    const bucket = Math.floor((call.at?.getTime() ?? Date.now()) / HOUR_MS);
+    if (bucket > this.newest) this.advance(bucket);
+    if (bucket <= this.newest - this.limits.retentionHours) return;
+    const entry = this.entry([call.userId, call.tenantId, call.workflow, call.provider, call.model], bucket);
+    let cells = this.buckets.get(bucket);
+    if (!cells) this.buckets.set(bucket, (cells = new Map()));
+    let t = cells.get(entry);
+    if (!t) cells.set(entry, (t = { totalUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
+    t.calls += 1;
+    t.inputTokens += call.inputTokens;
+    t.outputTokens += call.outputTokens;
+    if (call.costUsd === undefined) t.unpricedCalls += 1;
+    else t.totalUsd += call.costUsd;
+  }
+
+  report(query: CostReportQuery): CostReportRow[] {
+    const groupBy = validGroupBy(query);
+    const since = query.since === undefined ? Number.NEGATIVE_INFINITY : validSince(query.since);
+    const indexes = groupBy.map((d) => DIMENSIONS.indexOf(d));
+    const rows = new Map<string, CostReportRow>();
+    for (const [bucket, cells] of this.buckets) {
+      if ((bucket + 1) * HOUR_MS <= since) continue;
+      for (const [entry, t] of cells) {
+        const other = entry === OTHER;
+        const values = indexes.map((i) => (other ? null : (entry.parts[i] ?? null)));
+        const id = other ? '\u0002other' : values.map((v) => v ?? '\u0001').join('\u0000');
+        let row = rows.get(id);
+        if (!row) {
+          const key: CostReportRow['key'] = {};
+          groupBy.forEach((d, i) => (key[d] = values[i] ?? null));
+          rows.set(id, (row = { key, other, totalUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
+        }
+        row.totalUsd += t.totalUsd;
+        row.inputTokens += t.inputTokens;
+        row.outputTokens += t.outputTokens;
+        row.calls += t.calls;
+        row.unpricedCalls += t.unpricedCalls;
+      }
+    }
+    return [...rows.values()].sort((a, b) => Number(a.other) - Number(b.other) || b.totalUsd - a.totalUsd || b.calls - a.calls);
+  }
+
+  private entry(parts: Array<string | undefined>, bucket: number): KeyEntry {
+    const values = parts.map((p) => (p === undefined || p === '' ? null : p));
+    const id = values.map((v) => v ?? '\u0001').join('\u0000');
+    let entry = this.keys.get(id);
+    if (!entry) {
+      if (this.keys.size >= this.limits.maxKeys) return OTHER;
+      this.keys.set(id, (entry = { parts: values, lastBucket: bucket }));
+    }
+    if (bucket > entry.lastBucket) entry.lastBucket = bucket;
+    return entry;
+  }
+
+  /** A newer hour started: drop buckets that left the window and the combinations seen only in them. */
+  private advance(bucket: number): void {
+    this.newest = bucket;
+    const oldest = bucket - this.limits.retentionHours + 1;
+    for (const b of this.buckets.keys()) if (b < oldest) this.buckets.delete(b);
+    for (const [id, entry] of this.keys) if (entry.lastBucket < oldest) this.keys.delete(id);
+  }
+}
+
+function validGroupBy(query: CostReportQuery): CostGroupBy[] {
+  const groupBy: unknown = query?.groupBy;
+  const allowed = `an array of ${DIMENSIONS.map((d) => `'${d}'`).join(', ')}`;
+  if (!Array.isArray(groupBy)) throw new TypeError(invalidCostQuery('report', 'groupBy', groupBy, allowed));
+  for (const d of groupBy) {
+    if (!DIMENSIONS.includes(d as CostGroupBy)) throw new TypeError(invalidCostQuery('report', 'groupBy', d, allowed));
+  }
+  return [...new Set(groupBy as CostGroupBy[])];
+}
+
+function validSince(since: unknown): number {
+  const ms = since instanceof Date ? since.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new TypeError(invalidCostQuery('report', 'since', since, 'a valid Date'));
+  return ms;
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import type { TokenUsage } from '../core/span-scope.js';
+import { TRACING_CONFIG } from '../tracing.constants.js';
+import { costTrackingOff, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
+import type { CostCallRecord, CostForecast, CostForecastQuery, CostReportQuery, CostReportRow, CostResult, CostTarget } from './cost.types.js';
+import { CostReportStore } from './cost-report.store.js';
+import { loadCustomPrices } from './custom-prices.js';
+import { priceUsage, sanitizeUsage } from './price-rates.js';
+import { PriceResolver } from './price-resolver.js';
+import { WorkflowRunStore } from './workflow-runs.store.js';
+
+/** The part of the configuration cost tracking reads. */
+export type CostConfig = Pick<ResolvedTracingConfig, 'costTracking' | 'pricing'>;
+
+const MAX_WARNED = 1000;
+
+/**
+ * Prices token usage and keeps running cost reports and per-workflow run costs. Prices come from the user's
+ * `pricing.models` and `pricing.file` entries first, then the data bundled with `@pydantic/genai-prices`
+ * (offline). Invalid pricing fails bootstrap with a `TracingConfigError` naming the entry.
+ * @example
+ * const cost = costService.calculate({ inputTokens: 1000, outputTokens: 500 }, { provider: 'openai', model: 'gpt-4o' });
+ * if (cost.priced) console.log(cost.totalUsd);
+ */
+@Injectable()
+export class CostService {
+  private readonly logger = new Logger('CostService');
+  private readonly enabled: boolean;
+  private readonly resolver: PriceResolver | undefined;
+  private readonly reports = new CostReportStore();
+  private readonly runs = new WorkflowRunStore();
+  private readonly warned = new Set<string>();
+
+  constructor(@Inject(TRACING_CONFIG) config: CostConfig) {
+    this.enabled = config.costTracking;
+    // With cost tracking off nothing is priced, so the pricing sources are not even read: switching it off is
+    // also how an app boots past a broken pricing file.
+    this.resolver = this.enabled
+      ? new PriceResolver(loadCustomPrices(config.pricing), config.pricing.deployments, config.pricing.bundled)
+      : undefined;
+  }
+
+  /**
+   * The USD cost of `usage` (OTel convention: input includes cache reads/writes, output includes reasoning).
+   * Cache reads, cache writes and reasoning use their own rates when the price has them. Never throws: a
+   * model without a price gives `priced: false` with a reason (logged once per provider/model).
+   */
+  calculate(usage: TokenUsage, target: CostTarget): CostResult {
+    if (!this.resolver) return { priced: false, reason: costTrackingOff() };
+    const provider = typeof target?.provider === 'string' && target.provider !== '' ? target.provider : 'unknown';
+    const models: string[] = [];
+    for (const m of [target?.model, target?.fallbackModel]) if (typeof m === 'string' && m !== '' && !models.includes(m)) models.push(m);
+    if (models.length === 0) return { priced: false, reason: unpricedNoModel(provider) };
+    try {
+      for (const model of models) {
+        const lookup = this.resolver.resolve(provider, model);
+        const rates = lookup?.ratesAt(target.at);
+        if (lookup && rates) return { priced: true, ...priceUsage(rates, sanitizeUsage(usage)), source: lookup.source };
+      }
+    } catch (error) {
+      return { priced: false, reason: `pricing failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    this.warnOnce(provider, models);
+    return { priced: false, reason: unpricedModel(provider, models) };
+  }
+
+  /**
+   * Adds one provider call to the running report. Called for every traced provider call; call it yourself
+   * for calls made outside `@TraceProvider`. Ignored when cost tracking is off.
+   */
+  recordCall(call: CostCallRecord): void {
+    if (this.enabled) this.reports.add(call);
+  }
+
+  /**
+   * Cost totals (USD, tokens, calls, unpriced calls) grouped by user, tenant, workflow, provider and/or model,
+   * over the last 7 days at most (hourly resolution). Memory is bounded: past 1,000 distinct combinations,
+   * calls are summed into one row with `other: true`.
+   * @example
+   * costService.report({ groupBy: ['user'], since: new Date(Date.now() - 86_400_000) });
+   */
+  report(query: CostReportQuery): CostReportRow[] {
+    return this.reports.report(query);
+  }
+
+  /**
+   * Records one finished workflow run; `costUsd` undefined when a call in it had no price. Called by
+   * `@TraceWorkflow` through the recorder with the run's rolled-up cost.
+   */
+  recordWorkflowRun(workflowName: string, costUsd: number | undefined): void {
+    if (this.enabled) this.runs.record(workflowName, costUsd);
+  }
+
+  /**
+   * Expected cost of `runs` more runs of a workflow, from its last 1,000 priced runs: mean and p95 per run.
+   * @example
+   * const f = costService.forecast({ workflow: 'summarize', runs: 10_000 });
+   * if (f.available) console.log(f.expectedUsd, f.p95Usd);
+   */
+  forecast(query: CostForecastQuery): CostForecast {
+    return this.runs.forecast(query);
+  }
+
+  private warnOnce(provider: string, models: string[]): void {
+    const key = `${provider}\u0000${models.join('\u0000')}`;
+    if (this.warned.has(key) || this.warned.size >= MAX_WARNED) return;
+    this.warned.add(key);
+    this.logger.warn(unpricedModelWarning(provider, models));
+  }
+}
