@@ -22,14 +22,22 @@ export function resolveValue<T>(value: ValueOrExtractor<T> | undefined, args: un
   return safeExecute(label, () => extractor(...args));
 }
 
-/** Drops undefined/null values and stringifies ids, so attributes are always valid OTel values. */
+/** Ids are strings on every span (a numeric id from an extractor too), so backends can filter on one type. */
+export function asId(value: string | number | undefined): string | undefined {
+  return value === undefined || value === null ? undefined : safeExecute('id conversion', () => String(value));
+}
+
+/** Drops undefined/null values and stringifies the rest, so attributes are always valid OTel values. */
 export function compact(attributes: Record<string, unknown>): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
-    else if (Array.isArray(value)) out[key] = value.map(String);
-    else out[key] = String(value);
+    else {
+      // A value String() cannot convert (a null-prototype object) is dropped, not the whole span.
+      const converted = safeExecute('attribute value conversion', () => (Array.isArray(value) ? value.map(String) : String(value)));
+      if (converted !== undefined) out[key] = converted;
+    }
   }
   return out;
 }

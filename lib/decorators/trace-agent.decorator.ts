@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { getScope } from '../core/span-scope.js';
 import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
-import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceAgentTask`. */
@@ -36,7 +36,7 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
   return traceMethod(({ className }) => {
     const agent = options.agent ?? className;
     return (args) => {
-      const taskId = resolveValue(options.taskId, args, `@TraceAgentTask(${agent}) taskId extractor`);
+      const taskId = asId(resolveValue(options.taskId, args, `@TraceAgentTask(${agent}) taskId extractor`));
       return {
         name: `${GenAiOperations.INVOKE_AGENT} ${agent}`,
         role: 'agent_task',
@@ -49,7 +49,7 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
         input: () => args,
         onStart: (scope) => {
           scope.agentName = agent;
-          scope.taskId = taskId === undefined ? undefined : String(taskId);
+          scope.taskId = taskId;
         },
       };
     };
@@ -68,14 +68,14 @@ export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator 
     const label = `@TraceAgentStep(${className}.${methodName})`;
     return (args) => {
       const task = getScope(context.active())?.closest('agent_task');
-      const taskId = resolveValue(options.taskId, args, `${label} taskId extractor`) ?? task?.taskId;
+      const taskId = asId(resolveValue(options.taskId, args, `${label} taskId extractor`)) ?? task?.taskId;
       return {
         name: `agent ${options.phase}`,
         role: 'agent_step',
         attributes: withCommonAttributes(options, args, {
           [WorkflowAttributes.AGENT_STEP_PHASE]: options.phase,
           [WorkflowAttributes.AGENT_TASK_ID]: taskId,
-          [WorkflowAttributes.AGENT_STEP_ID]: resolveValue(options.stepId, args, `${label} stepId extractor`),
+          [WorkflowAttributes.AGENT_STEP_ID]: asId(resolveValue(options.stepId, args, `${label} stepId extractor`)),
           [GenAiAttributes.AGENT_NAME]: task?.agentName,
         }, label),
         captureContent: options.captureContent,

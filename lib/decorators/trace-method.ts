@@ -1,4 +1,5 @@
 import { getRuntime } from '../core/runtime.js';
+import { safeExecute } from '../core/safe-execute.js';
 import { runInSpan, type SpanSpec } from '../core/span-engine.js';
 import { TRACED_METHOD } from '../tracing.constants.js';
 
@@ -20,7 +21,7 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
  */
 export function traceMethod(build: (site: MethodSite) => SpecFactory): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    const original = descriptor.value as unknown;
+    const original = descriptor?.value as unknown;
     if (typeof original !== 'function') {
       throw new TypeError(`nestjs-ai-tracing: trace decorators apply to methods; ${String(propertyKey)} is not a method`);
     }
@@ -30,10 +31,14 @@ export function traceMethod(build: (site: MethodSite) => SpecFactory): MethodDec
       methodName: String(propertyKey),
     };
     const specFor = build(site);
+    const label = `span description of ${site.className}.${site.methodName}`;
     const method = original as AnyFunction;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       if (!getRuntime().enabled) return method.apply(this, args);
-      return runInSpan(specFor(args, this), () => method.apply(this, args));
+      // Describing the span is tracing work: if it fails, the method still runs, untraced.
+      const spec = safeExecute(label, () => specFor(args, this));
+      if (!spec) return method.apply(this, args);
+      return runInSpan(spec, () => method.apply(this, args));
     };
     copyIdentity(method, wrapped);
     descriptor.value = wrapped as typeof descriptor.value;

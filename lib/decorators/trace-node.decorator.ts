@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { getAttribution } from '../core/span-scope.js';
 import { GenAiAttributes, WorkflowAttributes } from '../semconv.js';
-import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceNode`. */
@@ -24,7 +24,7 @@ export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
     const fallbackType = `${className}.${methodName}`;
     return (args) => {
       const nodeType = resolveValue(options.nodeType, args, `@TraceNode(${fallbackType}) nodeType extractor`) ?? fallbackType;
-      const nodeId = resolveValue(options.nodeId, args, `@TraceNode(${fallbackType}) nodeId extractor`);
+      const nodeId = asId(resolveValue(options.nodeId, args, `@TraceNode(${fallbackType}) nodeId extractor`));
       return {
         name: `node ${nodeType}`,
         role: 'node',

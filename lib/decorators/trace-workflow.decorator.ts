@@ -3,7 +3,7 @@ import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import type { SpanOutcome } from '../core/span-engine.js';
 import type { SpanScope } from '../core/span-scope.js';
-import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceWorkflow`. */
@@ -35,15 +35,15 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
       if (recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
     };
     return (args) => {
-      const workflowId = resolveValue(options.workflowId, args, `@TraceWorkflow(${name}) workflowId extractor`);
-      const jobId = resolveValue(options.jobId, args, `@TraceWorkflow(${name}) jobId extractor`);
+      const workflowId = asId(resolveValue(options.workflowId, args, `@TraceWorkflow(${name}) workflowId extractor`));
+      const jobId = asId(resolveValue(options.jobId, args, `@TraceWorkflow(${name}) jobId extractor`));
       return {
         name: spanName,
         role: 'workflow',
         attribution: {
           workflowName: name,
-          workflowId: workflowId === undefined ? undefined : String(workflowId),
-          jobId: jobId === undefined ? undefined : String(jobId),
+          workflowId,
+          jobId,
         },
         attributes: withCommonAttributes(options, args, {
           [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_WORKFLOW,

@@ -1,0 +1,247 @@
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { CostAttributes, GenAiAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
+import { attributionAttributes, roleAttributes } from './role-attributes.js';
+import { getRuntime } from './runtime.js';
+import { safeExecute } from './safe-execute.js';
+import { safeStringify } from './serialize.js';
+import { getAttribution, getScope, mergeAttribution, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
+
+/**
+ * How a traced call ended. `cancelled`: an Observable unsubscribed, a stream consumer stopped early, the call
+ * threw an `AbortError`, or a returned stream/Observable was dropped before it finished.
+ */
+export type SpanOutcome = 'ok' | 'error' | 'cancelled';
+
+/** What to record for one traced call. Decorators and interceptors describe; the engine does. */
+export interface SpanSpec {
+  name: string;
+  role: SpanRole;
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** Parent context; the active context when omitted. */
+  parent?: Context;
+  /** Attribution merged into the context for this span and everything under it. */
+  attribution?: Attribution;
+  /** Arguments to record as `input.value` when content capture is on. */
+  input?: () => unknown;
+  /** Per-call override of `captureContent`. */
+  captureContent?: boolean;
+  /** The span started; runs before the traced function. */
+  onStart?: (scope: SpanScope) => void;
+  /** The call returned (sync value, resolved Promise); not called for streams and Observables. */
+  onResult?: (scope: SpanScope, value: unknown) => void;
+  /** One item of a stream or Observable. */
+  onChunk?: (scope: SpanScope, chunk: unknown) => void;
+  /** Replaces the default error recording (e.g. 4xx on a server span are not errors). */
+  onError?: (scope: SpanScope, error: unknown) => void;
+  /** Just before the span ends, whatever the outcome. */
+  onEnd?: (scope: SpanScope, outcome: SpanOutcome) => void;
+  /**
+   * Once the outcome is known, the span also waits for this to settle before `onEnd` and its end (e.g. an HTTP
+   * span ends when the response has been sent, after exception filters and streamed bodies).
+   */
+  endAfter?: () => PromiseLike<unknown>;
+}
+
+/** A started span with the context that carries it. */
+export interface LiveSpan {
+  scope: SpanScope;
+  ctx: Context;
+  parentCtx: Context;
+  ended: boolean;
+  /** `performance.now()` of the last sign of life (start, chunk); the end time of an abandoned result. */
+  lastActivity: number;
+}
+
+/** Starts a span for `spec` under its parent and builds the context that carries it. */
+export function openSpan(spec: SpanSpec): LiveSpan {
+  const runtime = getRuntime();
+  const base = spec.parent ?? context.active();
+  const parentCtx = spec.attribution ? mergeAttribution(base, spec.attribution) : base;
+  const attribution = getAttribution(parentCtx);
+  const attributes: Attributes = {
+    ...roleAttributes(spec.role),
+    ...attributionAttributes(attribution),
+    ...spec.attributes,
+  };
+  if (!Object.keys(attributes).some((key) => key.startsWith('gen_ai.'))) {
+    // Langfuse's default export filter keeps only spans with a gen_ai.* attribute; without this marker it
+    // would drop HTTP, WebSocket and node spans and orphan their children.
+    attributes[GenAiAttributes.SPAN_TYPE] = spec.role;
+  }
+  const span = runtime.tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes }, parentCtx);
+  const scope = new SpanScope(span, spec.role, getScope(parentCtx), attribution);
+  if (spec.onStart) {
+    const onStart = spec.onStart;
+    safeExecute(`start hook of span "${spec.name}"`, () => onStart(scope));
+  }
+  if (spec.input && captures(spec)) {
+    const input = spec.input;
+    safeExecute('content capture (input)', () => {
+      span.setAttribute(OpenInferenceAttributes.INPUT_VALUE, stringify(input()));
+      span.setAttribute(OpenInferenceAttributes.INPUT_MIME_TYPE, 'application/json');
+    });
+  }
+  const ctx = setScope(trace.setSpan(parentCtx, span), scope);
+  return { scope, ctx, parentCtx, ended: false, lastActivity: performance.now() };
+}
+
+/** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
+export function tryOpenSpan(spec: SpanSpec): LiveSpan | undefined {
+  return safeExecute(`start of span "${spec.name}"`, () => openSpan(spec));
+}
+
+/** Records the result, writes rollups and ends the span with outcome `ok`. */
+export function succeed(spec: SpanSpec, live: LiveSpan, value: unknown): void {
+  if (live.ended) return;
+  if (spec.onResult) {
+    const onResult = spec.onResult;
+    safeExecute(`result reader of span "${spec.name}"`, () => onResult(live.scope, value));
+  }
+  if (value !== undefined && captures(spec)) {
+    safeExecute('content capture (output)', () => {
+      live.scope.span.setAttribute(OpenInferenceAttributes.OUTPUT_VALUE, stringify(value));
+      live.scope.span.setAttribute(OpenInferenceAttributes.OUTPUT_MIME_TYPE, 'application/json');
+    });
+  }
+  end(spec, live, 'ok');
+}
+
+/** Records `error` on the span (or lets `spec.onError` decide) and ends it with outcome `error`. */
+export function fail(spec: SpanSpec, live: LiveSpan, error: unknown): void {
+  if (live.ended) return;
+  if (isAbortError(error)) {
+    // An aborted call (AbortSignal) was cancelled on purpose: recorded as an event, not as a failure.
+    cancelEvent(live, errorMessage(error));
+    end(spec, live, 'cancelled');
+    return;
+  }
+  if (spec.onError) {
+    const onError = spec.onError;
+    safeExecute(`error reader of span "${spec.name}"`, () => onError(live.scope, error));
+  } else {
+    markError(live.scope, error);
+  }
+  end(spec, live, 'error');
+}
+
+/** One item of a stream or Observable. */
+export function chunk(spec: SpanSpec, live: LiveSpan, item: unknown): void {
+  const scope = live.scope;
+  live.lastActivity = performance.now();
+  scope.chunkCount += 1;
+  if (scope.firstChunkAt === undefined) scope.firstChunkAt = live.lastActivity;
+  if (spec.onChunk) {
+    const onChunk = spec.onChunk;
+    safeExecute(`chunk reader of span "${spec.name}"`, () => onChunk(scope, item));
+  }
+}
+
+/** Runs `onEnd`, writes the rolled-up cost and ends the span, once; `endTime` as `performance.now()`. */
+export function end(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: number): void {
+  if (live.ended) return;
+  live.ended = true;
+  abandoned.unregister(live);
+  const endAfter = spec.endAfter;
+  const waitFor = endAfter ? safeExecute(`end condition of span "${spec.name}"`, () => endAfter()) : undefined;
+  const finish = () => close(spec, live, outcome);
+  const deferred = waitFor && safeExecute(`end condition of span "${spec.name}"`, () => (waitFor.then(finish, finish), true));
+  if (!deferred) close(spec, live, outcome, endTime);
+}
+
+function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: number): void {
+  const { scope } = live;
+  if (spec.onEnd) {
+    const onEnd = spec.onEnd;
+    safeExecute(`end hook of span "${spec.name}"`, () => onEnd(scope, outcome));
+  }
+  const t = scope.totals;
+  if (t.llmCalls > 0 && scope.role !== 'provider') {
+    safeExecute('cost rollup attributes', () =>
+      scope.span.setAttributes({
+        [CostAttributes.TOTAL_USD]: t.costUsd,
+        [CostAttributes.INPUT_TOKENS]: t.inputTokens,
+        [CostAttributes.OUTPUT_TOKENS]: t.outputTokens,
+        [CostAttributes.LLM_CALLS]: t.llmCalls,
+        [CostAttributes.UNPRICED_CALLS]: t.unpricedCalls,
+      }),
+    );
+  }
+  // A throwing span processor must not turn the user's successful call into a failure.
+  safeExecute('span end', () => scope.span.end(endTime));
+}
+
+const ABANDONED_REASON = 'the returned stream or Observable was released before it finished';
+
+/**
+ * Ends spans whose result (a stream, an Observable, an SDK promise) was garbage-collected unfinished: never
+ * subscribed, never or only partly read. They end `cancelled` at their last sign of life instead of staying open
+ * forever (never exported, their cost never recorded).
+ */
+const abandoned = new FinalizationRegistry<{ spec: SpanSpec; live: LiveSpan }>(({ spec, live }) => {
+  if (live.ended) return;
+  cancelEvent(live, ABANDONED_REASON, live.lastActivity);
+  end(spec, live, 'cancelled', live.lastActivity);
+});
+
+/** Ends `live` as cancelled if `holder` (what the caller got back) is garbage-collected before the span ends. */
+export function endWhenAbandoned(holder: object, spec: SpanSpec, live: LiveSpan): void {
+  if (live.ended) return;
+  live.lastActivity = performance.now();
+  abandoned.register(holder, { spec, live }, live);
+}
+
+/** The span's lifecycle is now owned by a subscriber/consumer: dropping the returned object no longer ends it. */
+export function claim(live: LiveSpan): void {
+  abandoned.unregister(live);
+}
+
+function cancelEvent(live: LiveSpan, reason: string, time?: number): void {
+  safeExecute('cancellation recording', () => live.scope.span.addEvent('cancelled', { reason }, time));
+}
+
+/** Exception event, ERROR status and `error.type`, for any thrown value. */
+export function markError(scope: SpanScope, error: unknown): void {
+  safeExecute('error recording', () => {
+    const span = scope.span;
+    const type = errorType(error);
+    const message = errorMessage(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setAttribute(HttpAttributes.ERROR_TYPE, type);
+    span.recordException(error instanceof Error ? error : { name: type, message });
+  });
+}
+
+/** A low-cardinality name for a thrown value: its class name, else its type. */
+export function errorType(error: unknown): string {
+  if (error instanceof Error) return error.constructor?.name && error.constructor.name !== 'Object' ? error.constructor.name : error.name;
+  if (error === null) return 'null';
+  return typeof error;
+}
+
+/** The message of any thrown value: `message` of errors and error-like objects, else its string form. */
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  if (typeof message === 'string') return message;
+  try {
+    return String(error);
+  } catch {
+    // Null-prototype objects and throwing toString().
+    return Object.prototype.toString.call(error);
+  }
+}
+
+/** `AbortError` from an AbortSignal (DOMException or any error named so, as fetch and SDKs throw). */
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || /Abort(Error)?$/.test(error.constructor?.name ?? ''));
+}
+
+function captures(spec: SpanSpec): boolean {
+  return spec.captureContent ?? getRuntime().captureContent;
+}
+
+function stringify(value: unknown): string {
+  const runtime = getRuntime();
+  return safeStringify(value, runtime.maxContentLength, runtime.isSecretKey);
+}
