@@ -82,7 +82,7 @@ export class TracingService {
     return this.sdk.forceFlush();
   }
 
-  /** Finished spans held by the in-memory exporter (`exporter: 'memory'`); empty otherwise. */
+  /** Finished spans held by the in-memory exporter (`exporter: 'memory'`), still readable after `app.close()`; empty otherwise. */
   getFinishedSpans(): ReadableSpan[] {
     return this.sdk.getFinishedSpans();
   }

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedTracingConfig } from './resolved-config.js';
 import type { ExporterName, OtlpProtocol, TracingModuleOptions } from './tracing-options.interface.js';
+import { hasGlobalTracerProvider } from '../sdk/otel-globals.js';
 import { defaultPayloadIds, defaultUserId } from './default-readers.js';
 import {
   parseBoolean,
@@ -25,32 +26,53 @@ const SAMPLERS = [
   'parentbased_traceidratio',
 ] as const;
 const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318/v1/traces';
+/** Variables that configure a provider's export pipeline; left to the provider's owner when the app supplies it. */
+const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_|TRACES_|BSP_|ATTRIBUTE_|SPAN_)/;
 
 /**
  * The one place configuration is decided: explicit options, then environment, then defaults; every value
  * validated, the first bad one failing bootstrap with a `TracingConfigError` that names it.
+ *
+ * When the app supplies the tracer provider (`tracerProvider`, or one registered globally, e.g. by a preloaded
+ * `NodeSDK`), the exporter, sampler, batch and limit variables (`OTEL_EXPORTER_*`, `OTEL_TRACES_*`, `OTEL_BSP_*`,
+ * `OTEL_*ATTRIBUTE*_LIMIT`) configure that provider, not this module: they are not read, so values only the
+ * other SDK supports (`OTEL_EXPORTER_OTLP_PROTOCOL=grpc`) never fail bootstrap.
  */
-export function resolveTracingConfig(options: TracingModuleOptions = {}, env: EnvReader = processEnv): ResolvedTracingConfig {
+export function resolveTracingConfig(
+  options: TracingModuleOptions = {},
+  rawEnv: EnvReader = processEnv,
+  providerSupplied: boolean = options?.tracerProvider !== undefined || hasGlobalTracerProvider(),
+): ResolvedTracingConfig {
   const o = options ?? {};
+  const env: EnvReader = providerSupplied ? (name) => (PIPELINE_VARIABLE.test(name) ? undefined : rawEnv(name)) : rawEnv;
   const store = resolveStore(o, env);
+  const otlpEndpointFromOptions = parseUrl('otlp.endpoint', o.otlp?.endpoint);
   const otlpEndpointFromEnv = otlpEndpoint(env);
-  const exporter = resolveExporter(o, env, otlpEndpointFromEnv !== undefined, store.enabled);
+  const endpointConfigured = otlpEndpointFromOptions !== undefined || otlpEndpointFromEnv !== undefined;
+  const exporter = resolveExporter(o, env, endpointConfigured, store.enabled);
   const sampling = resolveSampling(o, env);
   const resourceFromEnv = parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', env('OTEL_RESOURCE_ATTRIBUTES'));
   const batchQueue = int('batch.maxQueueSize', o.batch?.maxQueueSize, 'OTEL_BSP_MAX_QUEUE_SIZE', env, 1) ?? 2048;
-  const batchSize = int('batch.maxExportBatchSize', o.batch?.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', env, 1) ?? 512;
-  if (batchSize > batchQueue) {
-    reject('batch.maxExportBatchSize', batchSize, `an integer <= batch.maxQueueSize (${batchQueue})`);
+  const batchSizeSet = int('batch.maxExportBatchSize', o.batch?.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', env, 1);
+  if (batchSizeSet !== undefined && batchSizeSet > batchQueue) {
+    const [source, raw] = fromOptionOrEnv('batch.maxExportBatchSize', o.batch?.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', env);
+    reject(source, raw, `an integer <= the max queue size (${batchQueue})`);
   }
+  // Like the SDK: an unset batch size never exceeds a small queue.
+  const batchSize = batchSizeSet ?? Math.min(512, batchQueue);
   const explorerEnabled =
     parseBoolean('explorer.enabled', o.explorer?.enabled) ??
     parseBoolean('TRACING_EXPLORER_ENABLED', env('TRACING_EXPLORER_ENABLED')) ??
     (store.enabled && env('NODE_ENV') !== 'production');
   if (explorerEnabled && !store.enabled) {
-    reject('explorer.enabled', true, 'false unless the trace store is enabled (store.enabled or TRACING_STORE_ENABLED)');
+    const [source, raw] = fromOptionOrEnv('explorer.enabled', o.explorer?.enabled, 'TRACING_EXPLORER_ENABLED', env);
+    reject(source, raw, 'false unless the trace store is enabled (store.enabled or TRACING_STORE_ENABLED)');
   }
   const explorerPath = parseString('explorer.path', o.explorer?.path) ?? parseString('TRACING_EXPLORER_PATH', env('TRACING_EXPLORER_PATH')) ?? '/_tracing';
-  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(explorerPath)) reject('explorer.path', explorerPath, 'a URL path starting with "/"');
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(explorerPath)) {
+    const [source, raw] = fromOptionOrEnv('explorer.path', o.explorer?.path, 'TRACING_EXPLORER_PATH', env);
+    reject(source, raw, 'a URL path starting with "/"');
+  }
 
   return {
     enabled:
@@ -67,7 +89,7 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}, env: En
     resourceAttributes: { ...resourceFromEnv, ...resourceAttributes(o.resourceAttributes) },
     exporter,
     otlp: {
-      endpoint: parseUrl('otlp.endpoint', o.otlp?.endpoint) ?? otlpEndpointFromEnv ?? DEFAULT_OTLP_ENDPOINT,
+      endpoint: otlpEndpointFromOptions ?? otlpEndpointFromEnv ?? DEFAULT_OTLP_ENDPOINT,
       headers: {
         ...parseKeyValueList('OTEL_EXPORTER_OTLP_HEADERS', env('OTEL_EXPORTER_OTLP_HEADERS')),
         ...parseKeyValueList('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env('OTEL_EXPORTER_OTLP_TRACES_HEADERS')),
@@ -138,6 +160,11 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}, env: En
       token: parseString('explorer.token', o.explorer?.token) ?? parseString('TRACING_EXPLORER_TOKEN', env('TRACING_EXPLORER_TOKEN')),
     },
   };
+}
+
+/** Which of an option and its variable supplied a value (the option wins), for errors that span several settings. */
+function fromOptionOrEnv(option: string, value: unknown, variable: string, env: EnvReader): [string, unknown] {
+  return value !== undefined ? [option, value] : [variable, env(variable)];
 }
 
 function processEnv(name: string): string | undefined {

@@ -130,8 +130,10 @@ export interface TracingModuleOptions {
   /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. @default {} */
   resourceAttributes?: Attributes;
   /**
-   * Where spans go: a built-in exporter by name or your own `SpanExporter`. Env: `TRACING_EXPORTER`.
-   * @default 'otlp' when an OTLP endpoint variable is set, else 'none' when the store is on, else 'console'
+   * Where spans go: a built-in exporter by name or your own `SpanExporter`. Env: `TRACING_EXPORTER`, then
+   * `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`).
+   * @default 'otlp' when an OTLP endpoint is configured (`otlp.endpoint` or `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`),
+   * else 'none' when the trace store is on, else 'console'
    */
   exporter?: ExporterName | SpanExporter;
   /** OTLP exporter settings. */

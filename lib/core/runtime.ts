@@ -46,19 +46,25 @@ function defaultRuntime(): TracingRuntime {
 }
 
 let current: TracingRuntime = defaultRuntime();
+/** Runtimes of the apps alive in this process, oldest first; the newest is `current`. */
+const installed: TracingRuntime[] = [];
 
 /**
  * The runtime the engine uses right now. Decorators are static, so the runtime is process-wide: with several
- * Nest apps in one process (tests), the most recently initialised `TracingModule` wins until it closes.
+ * Nest apps in one process (tests), the most recently initialised `TracingModule` wins until it closes, and
+ * then the previous live one is used again.
  */
 export function getRuntime(): TracingRuntime {
   return current;
 }
 
-/** Installs `runtime`; returns a function that puts the default back if `runtime` is still the one installed. */
+/** Installs `runtime`; returns a function that uninstalls it (the newest remaining one, or the default, takes over). */
 export function installRuntime(runtime: TracingRuntime): () => void {
+  installed.push(runtime);
   current = runtime;
   return () => {
-    if (current === runtime) current = defaultRuntime();
+    const index = installed.indexOf(runtime);
+    if (index >= 0) installed.splice(index, 1);
+    current = installed.at(-1) ?? defaultRuntime();
   };
 }

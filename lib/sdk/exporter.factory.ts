@@ -1,5 +1,6 @@
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExportResultCode } from '@opentelemetry/core';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -25,7 +26,7 @@ export function createExportPipeline(config: ResolvedTracingConfig): ExportPipel
     return { processor: new SimpleSpanProcessor(memoryExporter), memoryExporter };
   }
   if (exporter === 'console') return { processor: new SimpleSpanProcessor(new ConsoleSpanExporter()), memoryExporter: undefined };
-  const spanExporter: SpanExporter = exporter === 'otlp' ? createOtlpExporter(config) : exporter;
+  const spanExporter: SpanExporter = exporter === 'otlp' ? createOtlpExporter(config) : guardExporter(exporter);
   return { processor: new BatchSpanProcessor(spanExporter, config.batch), memoryExporter: undefined };
 }
 
@@ -33,4 +34,23 @@ function createOtlpExporter(config: ResolvedTracingConfig): SpanExporter {
   const { endpoint, headers, protocol, timeoutMillis } = config.otlp;
   const options = { url: endpoint, headers, timeoutMillis };
   return protocol === 'http/json' ? new OtlpHttpJsonExporter(options) : new OtlpHttpProtoExporter(options);
+}
+
+/**
+ * A user's exporter that throws from `export` instead of calling back would leave the batch processor's export
+ * timer (`batch.exportTimeoutMillis`, 30 s by default) running past `app.close()`; report the throw as a
+ * failed export instead.
+ */
+function guardExporter(exporter: SpanExporter): SpanExporter {
+  return {
+    export(spans, resultCallback) {
+      try {
+        exporter.export(spans, resultCallback);
+      } catch (error) {
+        resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
 }

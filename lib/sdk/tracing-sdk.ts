@@ -1,6 +1,4 @@
-import { context, propagation, ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -15,18 +13,12 @@ import { reportOnce } from '../core/safe-execute.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 import type { BoundedMemorySpanExporter } from './bounded-memory.exporter.js';
 import { createExportPipeline } from './exporter.factory.js';
+import { acquireContextAndPropagation, hasGlobalTracerProvider, registerOwnProvider } from './otel-globals.js';
 
 /** Where the tracer came from: created by us, passed in `tracerProvider`, reused from the global API, or disabled. */
 export type ProviderOrigin = 'created' | 'option' | 'global' | 'disabled';
 
 const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
-
-/** True when some code (e.g. a preloaded `NodeSDK`) registered a real global tracer provider. */
-export function hasGlobalTracerProvider(): boolean {
-  const global = trace.getTracerProvider();
-  const delegate = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
-  return delegate !== NOOP_DELEGATE && delegate.constructor.name !== 'NoopTracerProvider';
-}
 
 /**
  * The OpenTelemetry side of the module: creates (or reuses) the tracer provider, registers the context
@@ -72,7 +64,8 @@ export class TracingSdk {
         config.attributeValueLengthLimit === undefined ? undefined : { attributeValueLengthLimit: config.attributeValueLengthLimit },
     });
     const sdk = new TracingSdk(provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION), 'created', provider, pipeline.memoryExporter, timeout);
-    if (trace.setGlobalTracerProvider(provider)) sdk.cleanups.push(() => trace.disable());
+    const unregister = registerOwnProvider(provider);
+    if (unregister) sdk.cleanups.push(unregister);
     sdk.registerContextAndPropagation();
     return sdk;
   }
@@ -108,16 +101,8 @@ export class TracingSdk {
   }
 
   private registerContextAndPropagation(): void {
-    const manager = new AsyncLocalStorageContextManager();
-    if (context.setGlobalContextManager(manager.enable())) {
-      this.cleanups.push(() => context.disable());
-    } else {
-      manager.disable();
-    }
-    const propagator = new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    });
-    if (propagation.setGlobalPropagator(propagator)) this.cleanups.push(() => propagation.disable());
+    const release = acquireContextAndPropagation();
+    if (release) this.cleanups.push(release);
   }
 }
 

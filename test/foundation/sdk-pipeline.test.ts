@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Injectable, Module } from '@nestjs/common';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
+import { createTracedApp, spanNamed, type TracedApp } from '../support/tracing-harness.js';
+import { isolateEnv } from './fixtures/env-isolation.js';
+import { RecordingExporter } from './fixtures/recording.exporter.js';
+
+/** A feature module that does NOT import TracingModule: TracingService must still inject (the module is global). */
+@Injectable()
+class FeatureService {
+  constructor(readonly tracing: TracingService) {}
+}
+@Module({ providers: [FeatureService], exports: [FeatureService] })
+class FeatureModule {}
+
+let app: TracedApp | undefined;
+let restoreEnv: () => void = () => undefined;
+beforeEach(() => {
+  restoreEnv = isolateEnv();
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  restoreEnv();
+});
+
+async function boot(options: TracingModuleOptions): Promise<TracedApp> {
+  app = await createTracedApp({ tracingModule: TracingModule.forRoot(options), imports: [FeatureModule], listen: false });
+  return app;
+}
+
+/** Runs `fn` under a remote parent, as an incoming request with a W3C traceparent would. */
+function underRemoteParent<T>(sampled: boolean, fn: () => T): T {
+  const traceparent = `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${sampled ? '01' : '00'}`;
+  return context.with(propagation.extract(ROOT_CONTEXT, { traceparent }), fn);
+}
+
+describe('the module is global', () => {
+  it('TracingService injects into a feature module that does not import TracingModule', async () => {
+    const traced = await boot({ exporter: 'memory' });
+    const feature = traced.app.get(FeatureService);
+    assert.equal(feature.tracing, traced.tracing);
+    feature.tracing.withSpan('from feature', () => undefined);
+    spanNamed(traced.spans(), 'from feature');
+  });
+});
+
+describe('sampling: parent-based ratio', () => {
+  it('sampleRate 0 drops new traces but follows a sampled remote parent', async () => {
+    const traced = await boot({ exporter: 'memory', sampleRate: 0 });
+    traced.tracing.withSpan('new root', () => undefined);
+    underRemoteParent(true, () => traced.tracing.withSpan('continued', () => undefined));
+    underRemoteParent(false, () => traced.tracing.withSpan('not sampled upstream', () => undefined));
+    assert.deepEqual(traced.spans().map((s) => s.name), ['continued']);
+    assert.equal(traced.spans()[0]?.spanContext().traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('sampleRate 1 records new traces but respects an unsampled remote parent', async () => {
+    const traced = await boot({ exporter: 'memory', sampleRate: 1 });
+    traced.tracing.withSpan('new root', () => undefined);
+    underRemoteParent(false, () => traced.tracing.withSpan('not sampled upstream', () => undefined));
+    assert.deepEqual(traced.spans().map((s) => s.name), ['new root']);
+  });
+
+  it('OTEL_TRACES_SAMPLER=always_off (not parent-based) ignores a sampled parent', async () => {
+    restoreEnv();
+    restoreEnv = isolateEnv({ OTEL_TRACES_SAMPLER: 'always_off' });
+    const traced = await boot({ exporter: 'memory' });
+    underRemoteParent(true, () => traced.tracing.withSpan('continued', () => undefined));
+    assert.deepEqual(traced.spans(), []);
+  });
+});
+
+describe('W3C propagation', () => {
+  it('injects traceparent and baggage from the active span', async () => {
+    const traced = await boot({ exporter: 'memory' });
+    const carrier: Record<string, string> = {};
+    traced.tracing.withSpan('outgoing', () => {
+      const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage({ tenant: { value: 'acme' } }));
+      propagation.inject(withBaggage, carrier);
+    });
+    const span = spanNamed(traced.spans(), 'outgoing');
+    assert.equal(carrier.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    assert.equal(carrier.baggage, 'tenant=acme');
+  });
+});
+
+describe('limits', () => {
+  it('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates long attribute strings', async () => {
+    restoreEnv();
+    restoreEnv = isolateEnv({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' });
+    const traced = await boot({ exporter: 'memory' });
+    traced.tracing.withSpan('long', () => traced.tracing.setAttributes({ note: 'abcdefghijklmnop' }));
+    assert.equal(spanNamed(traced.spans(), 'long').attributes['note'], 'abcdefgh');
+  });
+});
+
+describe('exporters by name', () => {
+  it("'none': spans exist for log correlation but go nowhere", async () => {
+    const traced = await boot({ exporter: 'none' });
+    const id = traced.tracing.withSpan('unexported', () => traced.tracing.traceId());
+    assert.match(id ?? '', /^[0-9a-f]{32}$/);
+    assert.deepEqual(traced.tracing.getFinishedSpans(), []);
+  });
+
+  it('a SpanExporter instance receives every span through the batch processor', async () => {
+    const exporter = new RecordingExporter();
+    const traced = await boot({ exporter, serviceName: 'custom-exporter' });
+    traced.tracing.withSpan('custom', () => undefined);
+    await traced.tracing.forceFlush();
+    const [span] = exporter.exported;
+    assert.equal(span?.name, 'custom');
+    assert.equal(span?.resource.attributes['service.name'], 'custom-exporter');
+  });
+
+  it('the provider the module created is the global one, so other instrumentation joins the same traces', async () => {
+    const traced = await boot({ exporter: 'memory' });
+    traced.tracing.withSpan('library span', () => {
+      trace.getTracer('some-instrumentation').startSpan('instrumentation span').end();
+    });
+    const spans = traced.spans();
+    const child = spanNamed(spans, 'instrumentation span');
+    assert.equal(child.parentSpanContext?.spanId, spanNamed(spans, 'library span').spanContext().spanId);
+    assert.equal(child.instrumentationScope.name, 'some-instrumentation');
+  });
+});
