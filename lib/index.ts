@@ -66,3 +66,29 @@ export { WsTracingInterceptor, WS_OUTBOUND_EVENT } from './interceptors/ws-traci
 export { NoTrace } from './interceptors/no-trace.decorator.js';
 export { traceEmit } from './interceptors/trace-emit.js';
 export type { WsEmitTarget } from './interceptors/trace-emit.js';
+
+export { TraceStoreService } from './store/trace-store.service.js';
+export { TraceQueryError } from './store/trace-query.validation.js';
+export type { TraceStore, TraceStoreStats } from './store/trace-store.js';
+export type {
+  CostReport,
+  CostReportQuery as StoreCostReportQuery,
+  CostRow,
+  ErrorRow,
+  ErrorSummary,
+  LatencyRow,
+  ParallelGroup,
+  QueryParams,
+  SlowestReport,
+  SpanEventRecord,
+  SpanNode,
+  SpanRecord,
+  TimeInput,
+  TimeRangeQuery,
+  TraceListPage,
+  TraceListQuery,
+  TraceStatus,
+  TraceSummary,
+  TraceTree,
+  CostGroupBy as StoreCostGroupBy,
+} from './store/trace-query.types.js';

@@ -1,10 +1,13 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './config/resolved-config.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { installRuntime } from './core/runtime.js';
 import { secretKeyMatcher } from './core/serialize.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
-import { TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
+import type { TraceStore } from './store/trace-store.js';
+import { storeOnReusedProvider } from './tracing.messages.js';
+import { TRACE_STORE, TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
 
 /**
  * Installs the engine's runtime as soon as the module's providers exist (before any `onModuleInit` can make
@@ -18,7 +21,10 @@ export class TracingLifecycle implements OnApplicationShutdown {
     @Inject(TRACING_CONFIG) config: ResolvedTracingConfig,
     @Inject(TRACING_SDK) private readonly sdk: TracingSdk,
     recorder: ProviderCallCostRecorder,
+    @Inject(TRACE_STORE) private readonly store: TraceStore | null,
   ) {
+    const feedStore = store !== null && (sdk.origin === 'option' || sdk.origin === 'global');
+    if (feedStore) new Logger('AiTracing').warn(storeOnReusedProvider());
     this.uninstall = installRuntime({
       enabled: sdk.origin !== 'disabled',
       tracer: sdk.tracer,
@@ -26,12 +32,15 @@ export class TracingLifecycle implements OnApplicationShutdown {
       maxContentLength: config.maxContentLength,
       isSecretKey: secretKeyMatcher(config.redactKeys),
       recorder,
+      spanSink: feedStore ? (span) => store.processor.onEnd(span as unknown as ReadableSpan) : undefined,
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     try {
+      // The provider's shutdown flushes the store's processor; only then may the database close.
       await this.sdk.shutdown();
+      await this.store?.close();
     } finally {
       this.uninstall();
     }

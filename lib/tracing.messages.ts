@@ -112,7 +112,7 @@ export function explorerUnauthorized(): string {
 
 /** Warning logged when the explorer is on but the store is off, so there is nothing to explore. */
 export function explorerWithoutStore(): string {
-  return 'nestjs-ai-tracing: the trace explorer is enabled but the trace store is not; the explorer is not mounted. Enable store: { enabled: true }.';
+  return 'nestjs-ai-tracing: the trace explorer is enabled but the trace store is not open (tracing is disabled or the store is off); the explorer is not mounted.';
 }
 
 /** Why a call has no price when no model name is known. */
@@ -135,4 +135,13 @@ export function noWorkflowRuns(workflow: string, unpricedRuns: number): string {
   return unpricedRuns > 0
     ? `no priced run of workflow ${JSON.stringify(workflow)} yet (${unpricedRuns} run(s) had unpriced calls)`
     : `no finished run of workflow ${JSON.stringify(workflow)} observed yet`;
+}
+
+/** The store is on but the app brought its own tracer provider, which cannot take more span processors. */
+export function storeOnReusedProvider(): string {
+  return (
+    'nestjs-ai-tracing: the trace store receives only the spans this library creates, because the app uses its own ' +
+    'tracer provider (OpenTelemetry 2.x providers cannot take more span processors after creation). Spans of other ' +
+    'instrumentations go to your exporter only.'
+  );
 }

@@ -8,7 +8,10 @@ import { CostService } from './cost/cost.service.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { TRACING_INTERCEPTOR_PROVIDERS } from './interceptors/tracing-interceptors.providers.js';
 import { TracingSdk } from './sdk/tracing-sdk.js';
-import { TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
+import { traceStoreProviders } from './store/store.providers.js';
+import type { TraceStore } from './store/trace-store.js';
+import { TraceStoreService } from './store/trace-store.service.js';
+import { TRACE_STORE, TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js';
 import { TracingLifecycle } from './tracing.lifecycle.js';
 import { ConfigurableTracingModule, TRACING_MODULE_OPTIONS } from './tracing.module-definition.js';
 import { TracingService } from './tracing.service.js';
@@ -35,16 +38,18 @@ import { TracingService } from './tracing.service.js';
     },
     {
       provide: TRACING_SDK,
-      inject: [TRACING_CONFIG],
-      useFactory: (config: ResolvedTracingConfig) => TracingSdk.start(config),
+      inject: [TRACING_CONFIG, TRACE_STORE],
+      useFactory: (config: ResolvedTracingConfig, store: TraceStore | null) =>
+        TracingSdk.start(config, store ? [store.processor] : []),
     },
+    ...traceStoreProviders,
     CostService,
     ProviderCallCostRecorder,
     TracingLifecycle,
     TracingService,
     ...TRACING_INTERCEPTOR_PROVIDERS,
   ],
-  exports: [TracingService, CostService, TRACING_CONFIG],
+  exports: [TracingService, CostService, TraceStoreService, TRACING_CONFIG],
 })
 export class TracingModule extends ConfigurableTracingModule {
   /** Configures tracing from `options` (all optional), the environment and defaults, in that order. */

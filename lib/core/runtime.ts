@@ -1,4 +1,4 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import { trace, type Span, type Tracer } from '@opentelemetry/api';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 import type { SpanScope } from './span-scope.js';
 
@@ -30,6 +30,11 @@ export interface TracingRuntime {
   maxContentLength: number;
   isSecretKey: (key: string) => boolean;
   recorder: ProviderCallRecorder | undefined;
+  /**
+   * Receives every library span once ended. Set only when the module reuses a provider it cannot add span
+   * processors to (OpenTelemetry 2.x providers are immutable), so the trace store still gets the library's spans.
+   */
+  spanSink?: (span: Span) => void;
 }
 
 function defaultRuntime(): TracingRuntime {

@@ -169,6 +169,8 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
   }
   // A throwing span processor must not turn the user's successful call into a failure.
   safeExecute('span end', () => scope.span.end(endTime));
+  const sink = getRuntime().spanSink;
+  if (sink) safeExecute('span sink', () => sink(scope.span));
 }
 
 const ABANDONED_REASON = 'the returned stream or Observable was released before it finished';

@@ -105,7 +105,7 @@ export function toSpanRow(span: ReadableSpan, workflowName: string | undefined):
       str(a[GenAiAttributes.RESPONSE_MODEL]) ?? str(a[GenAiAttributes.REQUEST_MODEL]) ?? str(a[OpenInferenceAttributes.LLM_MODEL_NAME]),
     provider: str(a[GenAiAttributes.PROVIDER_NAME]) ?? str(a[OpenInferenceAttributes.LLM_PROVIDER]) ?? str(a[LEGACY_GEN_AI_SYSTEM]),
     errorType,
-    nodeType: str(a[WorkflowAttributes.NODE_TYPE]) ?? str(a[GenAiAttributes.TOOL_NAME]) ?? str(a[GenAiAttributes.AGENT_NAME]),
+    nodeType: nodeTypeOf(role, a),
     userId: str(a[AttributionAttributes.USER_ID]),
     tenantId: str(a[AttributionAttributes.TENANT_ID]),
     sessionId: str(a[AttributionAttributes.SESSION_ID]),
@@ -131,7 +131,7 @@ function roleOf(a: Attributes): string | null {
     case 'CHAIN': {
       const traceloop = a[TraceloopAttributes.SPAN_KIND];
       if (traceloop === 'workflow') return 'workflow';
-      if (traceloop === 'task') return a[WorkflowAttributes.AGENT_STEP_PHASE] !== undefined ? 'agent_step' : 'node';
+      if (traceloop === 'task') return a[WorkflowAttributes.NODE_TYPE] !== undefined ? 'node' : 'agent_step';
       if (a[HttpAttributes.REQUEST_METHOD] !== undefined) return 'http';
       if (a[WebSocketAttributes.EVENT] !== undefined) return 'websocket';
       return 'node';
@@ -139,6 +139,25 @@ function roleOf(a: Attributes): string | null {
   }
   if (a[GenAiAttributes.PROVIDER_NAME] !== undefined || a[GenAiAttributes.USAGE_INPUT_TOKENS] !== undefined) return 'provider';
   return null;
+}
+
+/** What the slowest-nodes report groups a span by: node type, tool or agent name, step phase. */
+function nodeTypeOf(role: string | null, a: Attributes): string | null {
+  switch (role) {
+    case 'node':
+      return str(a[WorkflowAttributes.NODE_TYPE]);
+    case 'tool':
+      return str(a[GenAiAttributes.TOOL_NAME]);
+    case 'agent_task':
+      return str(a[GenAiAttributes.AGENT_NAME]);
+    case 'agent_step': {
+      const agent = str(a[GenAiAttributes.AGENT_NAME]);
+      const phase = str(a[WorkflowAttributes.AGENT_STEP_PHASE]);
+      return phase ? (agent ? `${agent}: ${phase}` : phase) : null;
+    }
+    default:
+      return str(a[WorkflowAttributes.NODE_TYPE]);
+  }
 }
 
 function events(span: ReadableSpan): Array<{ name: string; timeMs: number; attributes?: Attributes }> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { TracingConfigError } from '../config/tracing-config.error.js';
@@ -66,16 +66,21 @@ export class TraceStore {
   }
 
   /**
-   * Opens (creating the folder and file if needed) and migrates the store at `config.path`.
+   * Opens (creating the folder and file if needed) and migrates the store at `config.path` (`:memory:` for a
+   * store that lives as long as the process). Traces can hold prompts and user ids, so a new folder and file
+   * are private to the owner (0700/0600).
    * Throws `TracingConfigError` when `better-sqlite3` is missing or the file cannot be opened.
    */
   static open(config: TraceStoreConfig, tuning: TraceStoreTuning = {}): TraceStore {
     const driver = tuning.driver ?? loadSqliteDriver();
-    const path = resolve(config.path);
+    const inMemory = config.path === ':memory:';
+    const path = inMemory ? config.path : resolve(config.path);
     let db: SqliteDatabase | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      const created = !inMemory && !existsSync(path);
+      if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       db = new driver(path);
+      if (created) chmodSync(path, 0o600);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // Another process (a second app instance) may hold the write lock briefly.

@@ -10,15 +10,29 @@ export function buildTree(spans: readonly SpanRecord[]): SpanNode[] {
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
-  const byStart = (a: SpanNode, b: SpanNode) => a.startMs - b.startMs || a.name.localeCompare(b.name);
   for (const node of nodes.values()) node.children.sort(byStart);
   return roots.sort(byStart);
 }
 
 /**
+ * Start time, then end time: the SDK stamps start times with millisecond resolution, so a span that ran right
+ * after a sibling often shares its start; the one that ended first started first.
+ */
+function byStart(a: SpanRecord, b: SpanRecord): number {
+  return a.startMs - b.startMs || a.endMs - b.endMs || a.name.localeCompare(b.name);
+}
+
+/**
+ * Overlap that counts as running in parallel. Start times have millisecond resolution (the SDK reads
+ * `Date.now()` at start), so a span started right after its sibling ended can appear to overlap it by up to
+ * 1 ms; shorter overlaps are not evidence of concurrency.
+ */
+export const MIN_PARALLEL_OVERLAP_MS = 1;
+
+/**
  * Groups of siblings (same parent) whose time ranges overlap, transitively: a sweep over the children of each
- * parent sorted by start, where a span joins the current group if it starts before the group's latest end.
- * Spans that merely touch (one starts exactly when the other ends) ran one after the other.
+ * parent sorted by start, where a span joins the current group if it starts at least
+ * `MIN_PARALLEL_OVERLAP_MS` before the group's latest end.
  */
 export function parallelGroups(spans: readonly SpanRecord[]): ParallelGroup[] {
   const names = new Map(spans.map((s) => [s.spanId, s.name]));
@@ -31,14 +45,14 @@ export function parallelGroups(spans: readonly SpanRecord[]): ParallelGroup[] {
   }
   const groups: ParallelGroup[] = [];
   for (const [parentSpanId, children] of siblings) {
-    children.sort((a, b) => a.startMs - b.startMs);
+    children.sort(byStart);
     let current: SpanRecord[] = [];
     let currentEnd = -Infinity;
     const close = () => {
       if (current.length > 1) groups.push(toGroup(parentSpanId, parentSpanId === null ? null : names.get(parentSpanId) ?? null, current));
     };
     for (const span of children) {
-      if (span.startMs < currentEnd) {
+      if (span.startMs <= currentEnd - MIN_PARALLEL_OVERLAP_MS) {
         current.push(span);
         currentEnd = Math.max(currentEnd, span.endMs);
       } else {

@@ -1,0 +1,42 @@
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import type { ExplorerOptions } from '../../../lib/config/tracing-options.interface.js';
+import { traceStoreProviders } from '../../../lib/store/store.providers.js';
+import type { TraceStore } from '../../../lib/store/trace-store.js';
+import { TRACE_STORE, TRACING_CONFIG } from '../../../lib/tracing.constants.js';
+import { testConfig } from './store-harness.js';
+
+/** A Nest app serving the explorer over an existing store file. */
+export interface ExplorerApp {
+  app: INestApplication;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real Nest app (Express or Fastify, 127.0.0.1, port 0) with the store and explorer providers over
+ * the store file at `path`.
+ */
+export async function startExplorerApp(platform: 'express' | 'fastify', path: string, explorer: ExplorerOptions = {}): Promise<ExplorerApp> {
+  const config = testConfig({ store: { path }, explorer: { enabled: true, ...explorer } });
+  const moduleRef = await Test.createTestingModule({
+    providers: [{ provide: TRACING_CONFIG, useValue: config }, ...traceStoreProviders],
+  }).compile();
+  const app =
+    platform === 'fastify'
+      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+      : moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  return {
+    app,
+    url,
+    close: async () => {
+      const store = app.get<TraceStore | null>(TRACE_STORE);
+      await app.close();
+      await store?.close();
+    },
+  };
+}
