@@ -31,8 +31,9 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
     const spanName = `${GenAiOperations.INVOKE_WORKFLOW} ${name}`;
     const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
       scope.span.setAttribute(WorkflowAttributes.STATUS, STATUS[outcome]);
+      // Only completed runs say what a run costs: a cancelled or failed one would drag the forecast down.
       const recorder = getRuntime().recorder;
-      if (recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
+      if (outcome === 'ok' && recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
     };
     return (args) => {
       const workflowId = asId(resolveValue(options.workflowId, args, `@TraceWorkflow(${name}) workflowId extractor`));

@@ -1,0 +1,143 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CostAttributes, GenAiAttributes, HttpAttributes, WebSocketAttributes, WorkflowAttributes } from 'nestjs-ai-tracing';
+import type { DemoSession } from './demo-session.js';
+import { isError, num, overlap, str, type SpanSet } from './span-queries.js';
+
+/** The verdict on one expected trace. */
+export interface TraceCheck {
+  label: string;
+  traceId: string;
+  problems: string[];
+}
+
+/**
+ * Checks that every trace the session should have produced arrived with the expected shape:
+ * request span > workflow/agent > nodes/steps > tools and provider calls, with usage, cost and rollups.
+ */
+export function checkDemoTraces(set: SpanSet, session: DemoSession): TraceCheck[] {
+  return [
+    ...session.workflowRuns.map((run, i) => check(`workflow run ${i + 1} (${run.user}, ${run.documentId})`, run.traceId, (c) => checkWorkflowRun(set, run.traceId, c))),
+    check('agent task', session.agentTask.traceId, (c) => checkAgentTask(set, session.agentTask.traceId, c)),
+    check('streamed chat', session.chat.traceId, (c) => checkChat(set, session.chat.traceId, session.chat.tokens, c)),
+    check('cancelled job', session.cancelledJob.runTraceId, (c) => checkCancelledJob(set, session.cancelledJob.runTraceId, session.cancelledJob.cancelTraceId, c)),
+    check('failing run (upstream 404)', session.failedRun.traceId, (c) => checkFailedRun(set, session.failedRun.traceId, c)),
+  ];
+}
+
+type Collector = (problem: string) => void;
+
+function check(label: string, traceId: string, run: (fail: Collector) => void): TraceCheck {
+  const problems: string[] = [];
+  run((problem) => problems.push(problem));
+  return { label, traceId, problems };
+}
+
+function one(spans: ReadableSpan[], name: string, fail: Collector): ReadableSpan | undefined {
+  const found = spans.filter((s) => s.name === name);
+  if (found.length !== 1) fail(`expected one "${name}" span, found ${found.length}`);
+  return found[0];
+}
+
+function childNamed(set: SpanSet, parent: ReadableSpan | undefined, name: string, fail: Collector): ReadableSpan | undefined {
+  if (!parent) return undefined;
+  const found = set.children(parent).filter((s) => s.name === name);
+  if (found.length !== 1) fail(`"${parent.name}" should have one child "${name}", has ${found.length}`);
+  return found[0];
+}
+
+function providerCalls(set: SpanSet, parent: ReadableSpan | undefined): ReadableSpan[] {
+  return parent ? set.descendants(parent).filter((s) => s.kind === SpanKind.CLIENT && str(s, GenAiAttributes.PROVIDER_NAME)) : [];
+}
+
+/** Usage and price on a provider span. */
+function checkProviderCall(span: ReadableSpan, fail: Collector): void {
+  if (!(num(span, GenAiAttributes.USAGE_INPUT_TOKENS)! > 0)) fail(`"${span.name}" has no input token count`);
+  if (!(num(span, GenAiAttributes.USAGE_OUTPUT_TOKENS)! > 0)) fail(`"${span.name}" has no output token count`);
+  if (!(num(span, CostAttributes.USD)! > 0)) fail(`"${span.name}" has no cost (cost.usd)`);
+}
+
+/** `cost.total_usd` of `span` equals the sum of the provider calls under it. */
+function checkRollup(set: SpanSet, span: ReadableSpan | undefined, fail: Collector): void {
+  if (!span) return;
+  const calls = providerCalls(set, span);
+  const sum = calls.reduce((total, call) => total + (num(call, CostAttributes.USD) ?? 0), 0);
+  const total = num(span, CostAttributes.TOTAL_USD);
+  if (total === undefined) fail(`"${span.name}" has no rolled-up cost (cost.total_usd)`);
+  else if (Math.abs(total - sum) > 1e-12) fail(`"${span.name}" cost.total_usd ${total} != sum of its ${calls.length} provider calls ${sum}`);
+  if (num(span, CostAttributes.LLM_CALLS) !== calls.length) fail(`"${span.name}" cost.llm_calls ${num(span, CostAttributes.LLM_CALLS)} != ${calls.length}`);
+}
+
+function checkWorkflowRun(set: SpanSet, traceId: string, fail: Collector): void {
+  const spans = set.trace(traceId);
+  const http = one(spans, 'POST /workflows/:workflowId/runs', fail);
+  if (http && num(http, HttpAttributes.RESPONSE_STATUS_CODE) !== 200) fail(`HTTP status ${num(http, HttpAttributes.RESPONSE_STATUS_CODE)}, expected 200`);
+  const workflow = childNamed(set, http, 'invoke_workflow document-triage', fail);
+  if (workflow && str(workflow, WorkflowAttributes.STATUS) !== 'completed') fail(`workflow.status is ${str(workflow, WorkflowAttributes.STATUS)}`);
+  const nodes = ['fetch', 'summarize', 'classify', 'merge'].map((n) => childNamed(set, workflow, `node ${n}`, fail));
+  const [, summarize, classify] = nodes;
+  if (summarize && classify && !overlap(summarize, classify)) fail('summarize and classify did not run in parallel');
+  for (const [node, provider] of [[summarize, 'anthropic'], [classify, 'openai']] as const) {
+    const calls = providerCalls(set, node);
+    if (node && (calls.length !== 1 || str(calls[0]!, GenAiAttributes.PROVIDER_NAME) !== provider)) fail(`"${node.name}" should make one ${provider} call`);
+    calls.forEach((call) => checkProviderCall(call, fail));
+  }
+  checkRollup(set, workflow, fail);
+  checkRollup(set, http, fail);
+}
+
+function checkAgentTask(set: SpanSet, traceId: string, fail: Collector): void {
+  const spans = set.trace(traceId);
+  const http = one(spans, 'POST /agents/tasks', fail);
+  const task = childNamed(set, http, 'invoke_agent support-researcher', fail);
+  const planning = childNamed(set, task, 'agent planning', fail);
+  if (planning && providerCalls(set, planning).length !== 1) fail('planning should make one LLM call');
+  const steps = task ? set.children(task).filter((s) => s.name === 'agent step') : [];
+  const tools = steps.flatMap((step) => set.children(step).filter((s) => str(s, GenAiAttributes.OPERATION_NAME) === 'execute_tool'));
+  for (const tool of ['calculator', 'search_documents']) {
+    if (!tools.some((t) => str(t, GenAiAttributes.TOOL_NAME) === tool)) fail(`no "execute_tool ${tool}" span under an agent step`);
+  }
+  const answer = steps.find((s) => str(s, WorkflowAttributes.AGENT_STEP_ID) === 'answer');
+  const streamed = providerCalls(set, answer);
+  if (!answer) fail('no answer step');
+  else if (streamed.length !== 1 || streamed[0]!.attributes[GenAiAttributes.REQUEST_STREAM] !== true) fail('the answer step should make one streamed LLM call');
+  providerCalls(set, task).forEach((call) => checkProviderCall(call, fail));
+  checkRollup(set, task, fail);
+  checkRollup(set, http, fail);
+}
+
+function checkChat(set: SpanSet, traceId: string, tokens: number, fail: Collector): void {
+  const message = one(set.trace(traceId), 'websocket chat_message', fail);
+  if (!message) return;
+  if (message.kind !== SpanKind.SERVER) fail('the message span should be SERVER');
+  const outbound = num(message, WebSocketAttributes.OUTBOUND_MESSAGES);
+  if (outbound !== tokens + 1) fail(`websocket.outbound.messages is ${outbound}, the client got ${tokens} tokens + chat_done`);
+  const calls = providerCalls(set, message);
+  if (calls.length !== 1 || calls[0]!.attributes[GenAiAttributes.REQUEST_STREAM] !== true) fail('the chat should make one streamed LLM call');
+  calls.forEach((call) => checkProviderCall(call, fail));
+  if (str(message, 'user.id') !== 'alice') fail(`user.id on the message span is ${str(message, 'user.id')}, expected alice`);
+  checkRollup(set, message, fail);
+}
+
+function checkCancelledJob(set: SpanSet, runTraceId: string, cancelTraceId: string, fail: Collector): void {
+  const spans = set.trace(runTraceId);
+  const message = one(spans, 'websocket run_job', fail);
+  const workflow = childNamed(set, message, 'invoke_workflow document-triage', fail);
+  if (workflow && str(workflow, WorkflowAttributes.STATUS) !== 'cancelled') fail(`workflow.status is ${str(workflow, WorkflowAttributes.STATUS)}, expected cancelled`);
+  if (workflow && isError(workflow)) fail('a cancelled workflow should not be an error');
+  if (!spans.some((s) => s.name === 'websocket emit job_progress')) fail('no traced job_progress emit');
+  if (!spans.some((s) => s.name === 'websocket emit job_cancelled')) fail('no traced job_cancelled emit');
+  one(set.trace(cancelTraceId), 'websocket cancel_job', fail);
+}
+
+function checkFailedRun(set: SpanSet, traceId: string, fail: Collector): void {
+  const spans = set.trace(traceId);
+  const http = one(spans, 'POST /workflows/:workflowId/runs', fail);
+  if (http && num(http, HttpAttributes.RESPONSE_STATUS_CODE) !== 502) fail(`HTTP status ${num(http, HttpAttributes.RESPONSE_STATUS_CODE)}, expected 502`);
+  if (http && !isError(http)) fail('a 502 request span should be ERROR');
+  const workflow = childNamed(set, http, 'invoke_workflow document-triage', fail);
+  if (workflow && str(workflow, WorkflowAttributes.STATUS) !== 'error') fail(`workflow.status is ${str(workflow, WorkflowAttributes.STATUS)}, expected error`);
+  const failedCall = providerCalls(set, workflow).find(isError);
+  if (!failedCall) fail('no failed provider span');
+  else if (str(failedCall, HttpAttributes.ERROR_TYPE) !== 'AnthropicApiError') fail(`error.type ${str(failedCall, HttpAttributes.ERROR_TYPE)}, expected AnthropicApiError`);
+}
