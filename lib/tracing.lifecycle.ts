@@ -33,6 +33,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
       isSecretKey: secretKeyMatcher(config.redactKeys),
       recorder,
       spanSink: feedStore ? (span) => store.processor.onEnd(span as unknown as ReadableSpan) : undefined,
+      websocket: { enabled: config.websocket.enabled, ignoreEvents: config.websocket.ignoreEvents },
     });
   }
 

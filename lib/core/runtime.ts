@@ -35,6 +35,8 @@ export interface TracingRuntime {
    * processors to (OpenTelemetry 2.x providers are immutable), so the trace store still gets the library's spans.
    */
   spanSink?: (span: Span) => void;
+  /** `websocket.enabled`/`ignoreEvents`, for helpers outside the interceptor (`traceEmit`); all traced when unset. */
+  websocket?: { enabled: boolean; ignoreEvents: ReadonlyArray<string | RegExp> };
 }
 
 function defaultRuntime(): TracingRuntime {

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
 import { CostAttributes, GenAiAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
 import { attributionAttributes, roleAttributes } from './role-attributes.js';
 import { getRuntime } from './runtime.js';
@@ -20,6 +20,8 @@ export interface SpanSpec {
   attributes?: Attributes;
   /** Parent context; the active context when omitted. */
   parent?: Context;
+  /** When the work began, if before the span is opened (an HTTP request arrives before Nest routes it); now when omitted. */
+  startTime?: TimeInput;
   /** Attribution merged into the context for this span and everything under it. */
   attribution?: Attribution;
   /** Arguments to record as `input.value` when content capture is on. */
@@ -69,7 +71,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
     // would drop HTTP, WebSocket and node spans and orphan their children.
     attributes[GenAiAttributes.SPAN_TYPE] = spec.role;
   }
-  const span = runtime.tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes }, parentCtx);
+  const span = runtime.tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes, startTime: spec.startTime }, parentCtx);
   const scope = new SpanScope(span, spec.role, getScope(parentCtx), attribution);
   if (spec.onStart) {
     const onStart = spec.onStart;

@@ -28,8 +28,11 @@ const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'P
 /** The Node request/response behind an HTTP execution context, whatever the platform. */
 export function httpExchange(ctx: ExecutionContext): HttpExchange | undefined {
   const http = ctx.switchToHttp();
-  const request = http.getRequest<unknown>();
-  const response = http.getResponse<unknown>();
+  return exchangeOf(http.getRequest<unknown>(), http.getResponse<unknown>());
+}
+
+/** The exchange of a framework request/response pair (Express `req`/`res`, Fastify `request`/`reply`). */
+export function exchangeOf(request: unknown, response: unknown): HttpExchange | undefined {
   const raw = (request as FrameworkRequest | undefined)?.raw ?? request;
   const rawResponse = (response as { raw?: unknown } | undefined)?.raw ?? response;
   if (!isNodeRequest(raw) || !isNodeResponse(rawResponse)) return undefined;

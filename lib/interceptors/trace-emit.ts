@@ -1,6 +1,8 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { getRuntime } from '../core/runtime.js';
 import { runInSpan } from '../core/span-engine.js';
 import { WebSocketAttributes } from '../semconv.js';
+import { matchesAny } from './pattern-match.js';
 import { clientAttributes, isNativeWebSocket, messageSize } from './ws-message.js';
 
 /**
@@ -15,7 +17,8 @@ export type WsEmitTarget = { emit(event: string, ...args: unknown[]): unknown } 
  * `websocket.direction`=`outbound`, the event, message size, client id and namespace, in the current trace
  * (under the message, request or job that emits; a new trace outside of any). For job progress, streamed chat
  * tokens and other messages a handler did not return. Returns what the target's `emit` returned (`true` for
- * a `ws` socket that was open).
+ * a `ws` socket that was open). Sent untraced when `websocket.enabled` is false or `websocket.ignoreEvents`
+ * matches `event`.
  * @example
  * @TraceNode({ nodeType: 'render' })
  * async render(job: Job, client: Socket) {
@@ -23,6 +26,8 @@ export type WsEmitTarget = { emit(event: string, ...args: unknown[]): unknown } 
  * }
  */
 export function traceEmit(target: WsEmitTarget, event: string, data?: unknown): boolean {
+  const websocket = getRuntime().websocket;
+  if (websocket && (!websocket.enabled || matchesAny(event, websocket.ignoreEvents))) return send(target, event, data);
   const attributes: Attributes = {
     [WebSocketAttributes.EVENT]: event,
     [WebSocketAttributes.DIRECTION]: 'outbound',

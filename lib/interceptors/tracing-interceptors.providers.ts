@@ -2,6 +2,7 @@ import type { CallHandler, NestInterceptor, Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
+import { HttpRequestHook } from './http-request.hook.js';
 import { HttpTracingInterceptor } from './http-tracing.interceptor.js';
 import { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
@@ -11,8 +12,10 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_ctx, next: CallHandler) => 
 /**
  * The global HTTP and WebSocket interceptors, registered as `APP_INTERCEPTOR`s (Nest 12 applies those to
  * controllers and gateways alike); each is a pass-through when `http.enabled`/`websocket.enabled` is false.
+ * With them, the HTTP adapter's request hook that sees requests before Nest routes them (off with `http.enabled`).
  */
 export const TRACING_INTERCEPTOR_PROVIDERS: Provider[] = [
+  HttpRequestHook,
   {
     provide: APP_INTERCEPTOR,
     inject: [TRACING_CONFIG, Reflector],

@@ -42,6 +42,22 @@ for (const platform of PLATFORMS) {
       const { traceId, spanId } = server[0]!.spanContext();
       assert.equal(response.headers.get('traceresponse'), `00-${traceId}-${spanId}-01`);
     });
+
+    it('nests the span of a request no route matched under the SERVER span too', async () => {
+      traced.tracing.resetFinishedSpans();
+      const response = await fetch(`${traced.url}/wp-login.php`);
+      assert.equal(response.status, 404);
+      const spans = await waitForSpans(traced.spans, (all) => all.filter((s) => s.attributes[HttpAttributes.URL_PATH] === '/wp-login.php').length === 2);
+      const server = spans.filter((s) => s.kind === SpanKind.SERVER);
+      assert.equal(server.length, 1, 'one SERVER span');
+      const internal = spans.find((s) => s.kind === SpanKind.INTERNAL)!;
+      assert.equal(internal.name, 'GET');
+      assert.equal(internal.attributes[HttpAttributes.RESPONSE_STATUS_CODE], 404);
+      assert.equal(parentOf(spans, internal), server[0]);
+      assert.equal(server[0]!.attributes[HttpAttributes.ROUTE], undefined);
+      const { traceId, spanId } = server[0]!.spanContext();
+      assert.equal(response.headers.get('traceresponse'), `00-${traceId}-${spanId}-01`);
+    });
   });
 }
 

@@ -63,7 +63,7 @@ export async function createTracedApp(options: TracedAppOptions = {}): Promise<T
 export async function waitForSpans(
   spans: () => ReadableSpan[],
   predicate: (spans: ReadableSpan[]) => boolean,
-  timeoutMs = 5000,
+  timeoutMs = 20_000,
 ): Promise<ReadableSpan[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,146 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import type { RequestReader } from '../config/tracing-options.interface.js';
+import { getRuntime } from '../core/runtime.js';
+import { safeExecute } from '../core/safe-execute.js';
+import { markError, type SpanSpec } from '../core/span-engine.js';
+import type { Attribution, SpanScope } from '../core/span-scope.js';
+import { HttpAttributes } from '../semconv.js';
+import { redactQuery, requestAttributes, requestMethod, requestTarget, whenResponseDone, type HttpExchange } from './http-exchange.js';
+
+/**
+ * One HTTP request from the moment the library first saw it: the trace its span joins, when it started and
+ * whether its span exists yet. Recorded by the adapter's request hook on arrival, else by the interceptor.
+ */
+export interface HttpArrival {
+  exchange: HttpExchange;
+  /** Context the span starts in: the active one when a local span is active, else the `traceparent` headers'. */
+  parent: Context;
+  /** A span of this process active on arrival (the HTTP auto-instrumentation's SERVER span). */
+  upstream: Span | undefined;
+  /** `performance.now()` on arrival, when the request hook saw it; the span is opened later but starts here. */
+  startTime: number | undefined;
+  /** Settles once the answer has been sent or the connection closed. */
+  done: Promise<void>;
+  /** `pending` until the span is opened (`traced`) or the handler turns out to be `@NoTrace` (`skipped`). */
+  state: 'pending' | 'traced' | 'skipped';
+}
+
+const arrivals = new WeakMap<IncomingMessage, HttpArrival>();
+
+/** Records the arrival of `exchange` in the active context; `early` when seen before Nest routed it. */
+export function arrive(exchange: HttpExchange, early: boolean): HttpArrival {
+  const upstream = localActiveSpan();
+  const arrival: HttpArrival = {
+    exchange,
+    parent: upstream ? context.active() : propagation.extract(context.active(), exchange.raw.headers),
+    upstream,
+    startTime: early ? performance.now() : undefined,
+    done: whenResponseDone(exchange.response),
+    state: 'pending',
+  };
+  arrivals.set(exchange.raw, arrival);
+  return arrival;
+}
+
+/** The recorded arrival of a request, if any. */
+export function arrivalOf(raw: IncomingMessage): HttpArrival | undefined {
+  return arrivals.get(raw);
+}
+
+/**
+ * The span of a request: `{METHOD} {route}` (just `{METHOD}` without a route), SERVER under the caller, or
+ * INTERNAL under an active upstream span, which is renamed after the route when it is a SERVER span. It ends
+ * when the answer has been sent, with the final status code (after exception filters).
+ */
+export function requestSpanSpec(arrival: HttpArrival, route: string | undefined, options: ResolvedTracingConfig['http']): SpanSpec {
+  const { exchange, upstream } = arrival;
+  const method = requestMethod(exchange.raw);
+  const { path, query } = requestTarget(exchange);
+  const name = `${method === '_OTHER' ? 'HTTP' : method}${route === undefined ? '' : ` ${route}`}`;
+  const attributes = requestAttributes(exchange, method, route, path);
+  if (query !== undefined && options.captureQuery) {
+    attributes[HttpAttributes.URL_QUERY] = redactQuery(query, getRuntime().isSecretKey);
+  }
+  const serverSpan = upstream && isServerSpan(upstream) ? upstream : undefined;
+  if (serverSpan) {
+    safeExecute('HTTP server span enrichment', () => {
+      serverSpan.updateName(name);
+      if (route !== undefined) serverSpan.setAttribute(HttpAttributes.ROUTE, route);
+    });
+  }
+  let handlerError: { error: unknown } | undefined;
+  return {
+    name,
+    role: 'http',
+    kind: upstream ? SpanKind.INTERNAL : SpanKind.SERVER,
+    parent: arrival.parent,
+    startTime: arrival.startTime,
+    attributes,
+    attribution: attribution(exchange.request, options),
+    onStart: (scope) => {
+      if (options.traceResponseHeader) setTraceResponse(exchange, serverSpan ?? scope.span);
+    },
+    // The handler failed, but the answer is not known yet: a filter may still turn it into a 4xx.
+    onError: (_scope, error) => {
+      handlerError = { error };
+    },
+    endAfter: () => arrival.done,
+    onEnd: (scope) => recordOutcome(scope, exchange, handlerError),
+  };
+}
+
+/** Status code, span status and error details from the answer actually sent. */
+function recordOutcome(scope: SpanScope, exchange: HttpExchange, handlerError: { error: unknown } | undefined): void {
+  const span = scope.span;
+  const response = exchange.response;
+  // Without headers sent the client left (or the server gave up) before any answer: no status code to report.
+  const status = response.headersSent ? response.statusCode : undefined;
+  if (status !== undefined) span.setAttribute(HttpAttributes.RESPONSE_STATUS_CODE, status);
+  // 4xx answers are the client's fault: not errors of a server-side span.
+  const failed = status === undefined ? handlerError !== undefined : status >= 500;
+  if (!failed) return;
+  if (handlerError) {
+    markError(scope, handlerError.error);
+  } else {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute(HttpAttributes.ERROR_TYPE, String(status));
+  }
+}
+
+/** W3C Trace Context Level 2 `traceresponse`: version, trace id, the server span's id and the sampled flag. */
+function setTraceResponse(exchange: HttpExchange, span: Span): void {
+  const response = exchange.response;
+  if (response.headersSent) return;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  if (!trace.isSpanContextValid(span.spanContext())) return;
+  response.setHeader('traceresponse', `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`);
+}
+
+/** The active span when it was started in this process (a remote parent is a caller, not an upstream span). */
+function localActiveSpan(): Span | undefined {
+  const span = trace.getSpan(context.active());
+  if (!span) return undefined;
+  const spanContext = span.spanContext();
+  return trace.isSpanContextValid(spanContext) && !spanContext.isRemote ? span : undefined;
+}
+
+/** SDK spans expose their kind; a non-recording span does not and is treated as not being a server span. */
+function isServerSpan(span: Span): boolean {
+  return (span as unknown as { kind?: unknown }).kind === SpanKind.SERVER;
+}
+
+function attribution(request: unknown, options: ResolvedTracingConfig['http']): Attribution {
+  return {
+    userId: readRequest('http.userId', options.userId, request),
+    tenantId: readRequest('http.tenantId', options.tenantId, request),
+    sessionId: readRequest('http.sessionId', options.sessionId, request),
+  };
+}
+
+function readRequest(label: string, reader: RequestReader<string> | undefined, request: unknown): string | undefined {
+  if (!reader) return undefined;
+  const value = safeExecute(label, () => reader(request));
+  return value === undefined || value === null ? undefined : String(value);
+}

@@ -1,0 +1,107 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
+import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import { getRuntime } from '../core/runtime.js';
+import { safeExecute } from '../core/safe-execute.js';
+import { runInSpan } from '../core/span-engine.js';
+import { TRACING_CONFIG } from '../tracing.constants.js';
+import { exchangeOf, requestTarget, routeTemplate } from './http-exchange.js';
+import { arrive, requestSpanSpec, type HttpArrival } from './http-request-span.js';
+import { matchesAny } from './pattern-match.js';
+
+/** The adapters' request hook: `(req, res)` on Express, `(request, reply)` on Fastify. */
+type RequestHook = (request: unknown, response: unknown, done: (error?: Error) => void) => unknown;
+
+/**
+ * Sees every HTTP request as it arrives, through the HTTP adapter's request hook (`setOnRequestHook`, which
+ * Nest 12 provides for instrumentation): before the body parser, `app.use()` middleware, Nest middleware,
+ * guards and routing, on every path, on Express and Fastify. So requests that never reach the interceptor
+ * (a path no route matches: 404; a guard's 401/403; a middleware's error) are traced too, and every request
+ * span starts when the request arrived.
+ *
+ * Not a Nest middleware (`consumer.apply(...).forRoutes('{*path}')`): Nest mounts a wildcard middleware under
+ * the global prefix, so scanner hits outside it (`/wp-login.php` beside `/api`) would go unseen; middleware
+ * added with `app.use()` runs before it; and on Fastify a middleware only gets the Node request, not the routed
+ * `FastifyRequest` that knows the route.
+ *
+ * The span is opened lazily, not on arrival: whether the handler is `@NoTrace()` is only known once Nest has
+ * routed the request, and a started span cannot be dropped again (processors have seen it start; never ending
+ * it would be a leak, not a drop). The hook records when the request arrived and the context it joins; then
+ * - the interceptor opens the span right before the handler, which runs inside it (nested spans keep their
+ *   parent, costs roll up to it), or leaves it unopened for a `@NoTrace()` handler;
+ * - a request answered before reaching a handler gets its span opened just before the answer's headers are
+ *   written, so that the `traceresponse` header can name it (or, without that header, or when the client left
+ *   before any answer, when the exchange ends). It is named after the route the framework matched (a guard's
+ *   rejection), else `{METHOD}`: a 404 never names a route, since Nest answers unmatched paths from a
+ *   catch-all route of its own. A handler-level `@NoTrace()` cannot be known for a request a guard rejected;
+ *   `http.ignorePaths` can.
+ * Either way the span starts when the request arrived and ends when the answer has been sent.
+ *
+ * Left alone: `http.ignorePaths`, and the trace explorer's routes (under `explorer.path`), served beside Nest.
+ */
+@Injectable()
+export class HttpRequestHook implements OnModuleInit {
+  private readonly isExplorerPath: (path: string) => boolean;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(TRACING_CONFIG) private readonly config: ResolvedTracingConfig,
+  ) {
+    this.isExplorerPath = explorerPaths(config.explorer);
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter || typeof adapter.setOnRequestHook !== 'function' || !this.config.enabled || !this.config.http.enabled) return;
+    // One hook per adapter: one set before (devtools, the app) keeps running after this one.
+    const previous = (adapter as unknown as { onRequestHook?: unknown }).onRequestHook;
+    const hook: RequestHook = (request, response, done) => {
+      safeExecute('HTTP request arrival', () => this.onArrival(request, response));
+      return typeof previous === 'function' ? (previous as RequestHook).call(adapter, request, response, done) : done();
+    };
+    adapter.setOnRequestHook(hook);
+  }
+
+  private onArrival(request: unknown, response: unknown): void {
+    if (!getRuntime().enabled) return;
+    const exchange = exchangeOf(request, response);
+    if (!exchange) return;
+    const { path } = requestTarget(exchange);
+    if (matchesAny(path, this.config.http.ignorePaths) || this.isExplorerPath(path)) return;
+    const arrival = arrive(exchange, true);
+    if (this.config.http.traceResponseHeader) beforeHeaders(exchange.response, (status) => this.traceUnhandled(arrival, status));
+    void arrival.done.then(() => this.traceUnhandled(arrival, exchange.response.headersSent ? exchange.response.statusCode : undefined));
+  }
+
+  /** Opens the span of a request answered (or abandoned) before any handler ran; it only waits for the answer. */
+  private traceUnhandled(arrival: HttpArrival, status: number | undefined): void {
+    if (arrival.state !== 'pending') return;
+    arrival.state = 'traced';
+    safeExecute('HTTP request span', () => {
+      const route = status === 404 ? undefined : routeTemplate(arrival.exchange.request);
+      runInSpan(requestSpanSpec(arrival, route, this.config.http), () => undefined);
+    });
+  }
+}
+
+/**
+ * Calls `fn` with the status code right before `response` writes its headers, as the `on-headers` package
+ * does: Node writes them through `writeHead`, called explicitly (Fastify) or by the first write (Express).
+ */
+function beforeHeaders(response: ServerResponse, fn: (status: number) => void): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    safeExecute('HTTP request span', () => fn(status));
+    return Reflect.apply(writeHead, this, args) as ServerResponse;
+  } as ServerResponse['writeHead'];
+}
+
+/** The explorer's page and API, mounted on the adapter beside Nest's routes: its mount path and below. */
+function explorerPaths(explorer: ResolvedTracingConfig['explorer']): (path: string) => boolean {
+  const base = explorer.path.replace(/\/+$/, '');
+  // Mounted at the root, the explorer shares its paths with the app, whose requests stay traced.
+  if (!explorer.enabled || base === '') return () => false;
+  return (path) => path === base || path.startsWith(`${base}/`);
+}
