@@ -1,0 +1,33 @@
+import type { BenchContext } from '../run.js';
+import { runWorker } from '../support/child-process.js';
+import { printTable } from '../support/table.js';
+import type { PerCallInput, PerCallRow } from './per-call.worker.js';
+
+/** Suite 1: cost of one traced call, ns/op, against the raw-OpenTelemetry floor and the peer libraries. */
+export async function runPerCall(ctx: BenchContext): Promise<unknown> {
+  const input: PerCallInput = ctx.quick
+    ? { rounds: 3, warmupRounds: 1, callOps: 1000, workflowOps: 300 }
+    : { rounds: 15, warmupRounds: 2, callOps: 20_000, workflowOps: 6_000 };
+  const result = await runWorker<{ rows: PerCallRow[]; setup: Record<string, string> }>(
+    new URL('./per-call.worker.js', import.meta.url),
+    input,
+    // NodeSDK (under Traceloop) would otherwise start OTLP metric and log exporters aimed at localhost.
+    { env: { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
+  );
+  printTable(
+    'per-call overhead (ns/op; ratio = ns/op ÷ floor of the same shape; overhead = (x - plain) ÷ (floor - plain))',
+    ['contender', 'ns/op', '±', 'x floor', 'overhead x floor', 'overhead ns', 'spans/op', 'attrs/span'],
+    result.rows.map((r) => [
+      r.label,
+      r.nsPerOp,
+      `${(r.spread * 100).toFixed(1)}%`,
+      r.ratioToFloor,
+      r.spansPerOpExpected === 0 && r.id.startsWith('plain') ? undefined : r.overheadVsFloor,
+      r.overheadNs,
+      `${r.spansPerOpExported}/${r.spansPerOpExpected}`,
+      r.attributesPerSpan,
+    ]),
+    [...Object.values(result.setup), ...result.rows.flatMap((r) => r.notes.map((n) => `${r.id}: ${n}`))],
+  );
+  return result;
+}
