@@ -1,10 +1,10 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
 import { CostAttributes, GenAiAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
-import { attributionAttributes, roleAttributes } from './role-attributes.js';
+import { addAttributionAttributes, roleAttributes } from './role-attributes.js';
 import { getRuntime } from './runtime.js';
 import { safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
-import { getAttribution, getScope, mergeAttribution, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
+import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
 
 /**
  * How a traced call ended. `cancelled`: an Observable unsubscribed, a stream consumer stopped early, the call
@@ -53,6 +53,8 @@ export interface LiveSpan {
   ended: boolean;
   /** `performance.now()` of the last sign of life (start, chunk); the end time of an abandoned result. */
   lastActivity: number;
+  /** Registered to end when its result is garbage-collected (only streams, Observables, SDK promises). */
+  watched?: boolean;
 }
 
 /** Starts a span for `spec` under its parent and builds the context that carries it. */
@@ -61,12 +63,18 @@ export function openSpan(spec: SpanSpec): LiveSpan {
   const base = spec.parent ?? context.active();
   const parentCtx = spec.attribution ? mergeAttribution(base, spec.attribution) : base;
   const attribution = getAttribution(parentCtx);
-  const attributes: Attributes = {
-    ...roleAttributes(spec.role),
-    ...attributionAttributes(attribution),
-    ...spec.attributes,
-  };
-  if (!Object.keys(attributes).some((key) => key.startsWith('gen_ai.'))) {
+  // Built in one object without intermediate copies: this runs for every traced call.
+  const attributes: Attributes = Object.assign({}, roleAttributes(spec.role));
+  if (attribution !== NO_ATTRIBUTION) addAttributionAttributes(attributes, attribution);
+  let hasGenAi = false;
+  const own = spec.attributes;
+  if (own) {
+    for (const key of Object.keys(own)) {
+      attributes[key] = own[key];
+      if (!hasGenAi && key.startsWith('gen_ai.')) hasGenAi = true;
+    }
+  }
+  if (!hasGenAi) {
     // Langfuse's default export filter keeps only spans with a gen_ai.* attribute; without this marker it
     // would drop HTTP, WebSocket and node spans and orphan their children.
     attributes[GenAiAttributes.SPAN_TYPE] = spec.role;
@@ -85,7 +93,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
     });
   }
   const ctx = setScope(trace.setSpan(parentCtx, span), scope);
-  return { scope, ctx, parentCtx, ended: false, lastActivity: performance.now() };
+  return { scope, ctx, parentCtx, ended: false, lastActivity: scope.startedAt };
 }
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
@@ -143,7 +151,7 @@ export function chunk(spec: SpanSpec, live: LiveSpan, item: unknown): void {
 export function end(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: number): void {
   if (live.ended) return;
   live.ended = true;
-  abandoned.unregister(live);
+  if (live.watched) claim(live);
   const endAfter = spec.endAfter;
   const waitFor = endAfter ? safeExecute(`end condition of span "${spec.name}"`, () => endAfter()) : undefined;
   const finish = () => close(spec, live, outcome);
@@ -193,10 +201,13 @@ export function endWhenAbandoned(holder: object, spec: SpanSpec, live: LiveSpan)
   if (live.ended) return;
   live.lastActivity = performance.now();
   abandoned.register(holder, { spec, live }, live);
+  live.watched = true;
 }
 
 /** The span's lifecycle is now owned by a subscriber/consumer: dropping the returned object no longer ends it. */
 export function claim(live: LiveSpan): void {
+  if (!live.watched) return;
+  live.watched = false;
   abandoned.unregister(live);
 }
 

@@ -116,7 +116,7 @@ export function setScope(ctx: Context, scope: SpanScope): Context {
 
 /** The attribution active in `ctx` (empty object when none). */
 export function getAttribution(ctx: Context): Attribution {
-  return (ctx.getValue(ATTRIBUTION_KEY) as Attribution | undefined) ?? EMPTY;
+  return (ctx.getValue(ATTRIBUTION_KEY) as Attribution | undefined) ?? NO_ATTRIBUTION;
 }
 
 /** `ctx` with `attribution` merged over the attribution already there; undefined fields do not erase. */
@@ -128,4 +128,5 @@ export function mergeAttribution(ctx: Context, attribution: Attribution): Contex
   return ctx.setValue(ATTRIBUTION_KEY, merged);
 }
 
-const EMPTY: Attribution = Object.freeze({});
+/** The attribution of a context that has none (one shared frozen object, so it can be recognised cheaply). */
+export const NO_ATTRIBUTION: Attribution = Object.freeze({});

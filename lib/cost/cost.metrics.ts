@@ -9,6 +9,8 @@ const SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5
 const MAX_MODEL_LABELS = 200;
 
 interface Instruments {
+  /** The API's no-op provider is in place (no MeterProvider registered). */
+  noop: boolean;
   tokens: Histogram;
   duration: Histogram;
   timeToFirstChunk: Histogram;
@@ -40,6 +42,8 @@ export class CostMetrics {
 
   record(m: CallMeasurement): void {
     const i = this.current();
+    // No MeterProvider registered: the instruments are no-ops, so skip building their attribute sets.
+    if (i.noop) return;
     const attributes: Attributes = {
       [GenAiAttributes.OPERATION_NAME]: m.operation,
       [GenAiAttributes.PROVIDER_NAME]: m.provider,
@@ -60,6 +64,7 @@ export class CostMetrics {
     const meter = provider.getMeter(LIBRARY_NAME, LIBRARY_VERSION);
     this.provider = provider;
     this.instruments = {
+      noop: provider.constructor?.name === 'NoopMeterProvider',
       tokens: meter.createHistogram(GenAiMetrics.TOKEN_USAGE, {
         description: 'Number of input and output tokens used per GenAI call',
         unit: '{token}',

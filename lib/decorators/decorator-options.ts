@@ -30,7 +30,28 @@ export function asId(value: string | number | undefined): string | undefined {
 /** Drops undefined/null values and stringifies the rest, so attributes are always valid OTel values. */
 export function compact(attributes: Record<string, unknown>): Attributes {
   const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) {
+  addCompact(out, attributes);
+  return out;
+}
+
+/**
+ * `compact` of the common `attributes` option merged under the decorator's own attributes. On the hot path of
+ * every traced call: one output object, no intermediate copies, labels built only when an extractor runs.
+ */
+export function withCommonAttributes(options: CommonTraceOptions, args: unknown[], own: Record<string, unknown>, label: string): Attributes {
+  const out: Attributes = {};
+  const common = options.attributes;
+  if (common !== undefined) {
+    const extra = typeof common === 'function' ? resolveValue(common, args, `${label} attributes extractor`) : common;
+    if (extra) addCompact(out, extra);
+  }
+  addCompact(out, own);
+  return out;
+}
+
+function addCompact(out: Attributes, attributes: Record<string, unknown>): void {
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
     else {
@@ -39,11 +60,4 @@ export function compact(attributes: Record<string, unknown>): Attributes {
       if (converted !== undefined) out[key] = converted;
     }
   }
-  return out;
-}
-
-/** `compact` of the common `attributes` option merged under the decorator's own attributes. */
-export function withCommonAttributes(options: CommonTraceOptions, args: unknown[], own: Record<string, unknown>, label: string): Attributes {
-  const extra = resolveValue(options.attributes, args, `${label} attributes extractor`);
-  return compact({ ...(extra ?? {}), ...own });
 }

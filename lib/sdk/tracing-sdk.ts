@@ -1,6 +1,8 @@
 import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
@@ -107,8 +109,10 @@ export class TracingSdk {
 }
 
 function createSampler(config: ResolvedTracingConfig): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(config.sampleRate);
-  return config.parentBasedSampling ? new ParentBasedSampler({ root: ratio }) : ratio;
+  // Rates 1 and 0 need no trace-id hashing: the always-on/off samplers decide for free.
+  const rate = config.sampleRate;
+  const root = rate >= 1 ? new AlwaysOnSampler() : rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(rate);
+  return config.parentBasedSampling ? new ParentBasedSampler({ root }) : root;
 }
 
 /** Resolves when `work` settles or `ms` pass, whichever is first; a timeout is reported, not thrown. */
