@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { artifactPath, launchChromium, openDesktopPage } from '../support/browser.js';
 import { createResearchWorkflow, createSupportWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
 import { openTracedStore, tempDir, traceIdOf } from './support/store-harness.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 /** The demo flow for a few users: research runs (parallel nodes, one failing) and support chats. */
 async function seedDemo(path: string): Promise<{ okResearchTraceId: string; traces: number }> {
@@ -50,10 +39,9 @@ describe('explorer in headless Chromium', () => {
   let page: Page;
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     seeded = await seedDemo(path);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    browser = await launchChromium();
+    page = await openDesktopPage(browser);
   });
 
   after(async () => {
@@ -77,7 +65,7 @@ describe('explorer in headless Chromium', () => {
       assert.equal(await rows.count(), seeded.traces);
       assert.equal(await page.locator('#trace-count').textContent(), `${seeded.traces} of ${seeded.traces}`);
       assert.equal(await page.locator('#trace-table tbody tr.err').count(), 1);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-traces.png'), fullPage: true });
+      await page.screenshot({ path: artifactPath('explorer-traces.png'), fullPage: true });
     });
 
     it('filters the list from the form', async () => {
@@ -100,7 +88,7 @@ describe('explorer in headless Chromium', () => {
       assert.equal(costs.length, 3);
       assert.ok(costs.every((c) => c.startsWith('$')), costs.join(','));
       assert.match((await page.locator('#trace-summary').textContent())!, /Cost\$/);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-trace.png'), fullPage: true });
+      await page.screenshot({ path: artifactPath('explorer-trace.png'), fullPage: true });
     });
 
     it('shows the attributes of a span on click', async () => {
@@ -110,7 +98,7 @@ describe('explorer in headless Chromium', () => {
       const text = (await panel.textContent())!;
       assert.match(text, /gen_ai\.request\.model/);
       assert.match(text, /cost\.usd/);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-span.png') });
+      await page.screenshot({ path: artifactPath('explorer-span.png') });
       await page.keyboard.press('Escape');
       await panel.waitFor({ state: 'hidden' });
     });
@@ -129,7 +117,7 @@ describe('explorer in headless Chromium', () => {
       await page.locator('#cost-table tbody tr').first().waitFor();
       assert.deepEqual(await keys(), ['claude-haiku', 'gpt-4o-mini']);
       assert.match((await page.locator('#cost-totals').textContent())!, /Total cost\$/);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-cost.png'), fullPage: true });
+      await page.screenshot({ path: artifactPath('explorer-cost.png'), fullPage: true });
     });
 
     it('opens the slowest-nodes and errors views', async () => {
@@ -137,7 +125,7 @@ describe('explorer in headless Chromium', () => {
       await page.locator('#slowest-nodes tbody tr').first().waitFor();
       const nodes = (await page.locator('#slowest-nodes tbody tr td:first-child').allTextContents()).sort();
       assert.deepEqual(nodes, ['answer', 'classify', 'moderate', 'retrieve', 'summarize', 'translate']);
-      await page.screenshot({ path: join(ARTIFACTS, 'explorer-slowest.png'), fullPage: true });
+      await page.screenshot({ path: artifactPath('explorer-slowest.png'), fullPage: true });
       await page.click('nav a[data-tab="errors"]');
       await page.locator('#errors-table tbody tr').first().waitFor();
       assert.match((await page.locator('#errors-table tbody').textContent())!, /RateLimitError/);
