@@ -56,7 +56,7 @@ export const PAGE_SCRIPT_TRACES = String.raw`
       h('td', { class: 'num' }, fmtInt(t.spanCount)),
       h('td', { class: 'num' }, fmtInt(t.llmCalls)),
       h('td', { class: 'num' }, tokens(t.inputTokens, t.outputTokens)),
-      h('td', { class: 'num cost' }, t.llmCalls > 0 ? fmtUsd(t.costUsd) : '–'),
+      h('td', { class: 'num cost' }, t.llmCalls > 0 && t.costUsd > 0 ? fmtUsd(t.costUsd) : '–'),
       h('td', null, statusBadge(t.status, t.errorCount)));
   }
 
@@ -75,7 +75,7 @@ export const PAGE_SCRIPT_TRACES = String.raw`
     var groupOf = {};
     data.parallelGroups.forEach(function (g, i) { g.spans.forEach(function (s) { groupOf[s.spanId] = i + 1; }); });
     var meta = [
-      ['Duration', fmtMs(t.durationMs)], ['Cost', t.llmCalls > 0 ? fmtUsd(t.costUsd) : '–'], ['Tokens in → out', tokens(t.inputTokens, t.outputTokens)],
+      ['Duration', fmtMs(t.durationMs)], ['Cost', t.llmCalls > 0 && t.costUsd > 0 ? fmtUsd(t.costUsd) : '–'], ['Tokens in → out', tokens(t.inputTokens, t.outputTokens)],
       ['LLM calls', fmtInt(t.llmCalls)], ['Spans', fmtInt(t.spanCount)], ['Started', fmtTime(t.startMs)],
       ['User', t.userId || '–'], ['Workflow', t.workflow || '–'], ['Service', t.service || '–'], ['Trace ID', t.traceId]
     ];
