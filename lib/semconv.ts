@@ -102,7 +102,6 @@ export const OpenInferenceAttributes = {
 /** Traceloop (OpenLLMetry) attribute names. */
 export const TraceloopAttributes = {
   SPAN_KIND: 'traceloop.span.kind',
-  ENTITY_NAME: 'traceloop.entity.name',
 } as const;
 
 /** HTTP, URL, network and error attributes from the stable OTel semantic conventions. */
