@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context
 import { CostAttributes, GenAiAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
 import { addAttributionAttributes, roleAttributes } from './role-attributes.js';
 import { getRuntime } from './runtime.js';
-import { safeExecute } from './safe-execute.js';
+import { reportOnce, safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
 import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
 
@@ -83,7 +83,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
   const scope = new SpanScope(span, spec.role, getScope(parentCtx), attribution);
   if (spec.onStart) {
     const onStart = spec.onStart;
-    safeExecute(`start hook of span "${spec.name}"`, () => onStart(scope));
+    guarded('start hook', spec, () => onStart(scope));
   }
   if (spec.input && captures(spec)) {
     const input = spec.input;
@@ -98,7 +98,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
 export function tryOpenSpan(spec: SpanSpec): LiveSpan | undefined {
-  return safeExecute(`start of span "${spec.name}"`, () => openSpan(spec));
+  return guarded('start', spec, () => openSpan(spec));
 }
 
 /** Records the result, writes rollups and ends the span with outcome `ok`. */
@@ -106,7 +106,7 @@ export function succeed(spec: SpanSpec, live: LiveSpan, value: unknown): void {
   if (live.ended) return;
   if (spec.onResult) {
     const onResult = spec.onResult;
-    safeExecute(`result reader of span "${spec.name}"`, () => onResult(live.scope, value));
+    guarded('result reader', spec, () => onResult(live.scope, value));
   }
   if (value !== undefined && captures(spec)) {
     safeExecute('content capture (output)', () => {
@@ -128,7 +128,7 @@ export function fail(spec: SpanSpec, live: LiveSpan, error: unknown): void {
   }
   if (spec.onError) {
     const onError = spec.onError;
-    safeExecute(`error reader of span "${spec.name}"`, () => onError(live.scope, error));
+    guarded('error reader', spec, () => onError(live.scope, error));
   } else {
     markError(live.scope, error);
   }
@@ -143,7 +143,7 @@ export function chunk(spec: SpanSpec, live: LiveSpan, item: unknown): void {
   if (scope.firstChunkAt === undefined) scope.firstChunkAt = live.lastActivity;
   if (spec.onChunk) {
     const onChunk = spec.onChunk;
-    safeExecute(`chunk reader of span "${spec.name}"`, () => onChunk(scope, item));
+    guarded('chunk reader', spec, () => onChunk(scope, item));
   }
 }
 
@@ -153,9 +153,9 @@ export function end(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTim
   live.ended = true;
   if (live.watched) claim(live);
   const endAfter = spec.endAfter;
-  const waitFor = endAfter ? safeExecute(`end condition of span "${spec.name}"`, () => endAfter()) : undefined;
+  const waitFor = endAfter ? guarded('end condition', spec, () => endAfter()) : undefined;
   const finish = () => close(spec, live, outcome);
-  const deferred = waitFor && safeExecute(`end condition of span "${spec.name}"`, () => (waitFor.then(finish, finish), true));
+  const deferred = waitFor && guarded('end condition', spec, () => (waitFor.then(finish, finish), true));
   if (!deferred) close(spec, live, outcome, endTime);
 }
 
@@ -163,7 +163,7 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
   const { scope } = live;
   if (spec.onEnd) {
     const onEnd = spec.onEnd;
-    safeExecute(`end hook of span "${spec.name}"`, () => onEnd(scope, outcome));
+    guarded('end hook', spec, () => onEnd(scope, outcome));
   }
   const t = scope.totals;
   if (t.llmCalls > 0 && scope.role !== 'provider') {
@@ -259,4 +259,17 @@ function captures(spec: SpanSpec): boolean {
 function stringify(value: unknown): string {
   const runtime = getRuntime();
   return safeStringify(value, runtime.maxContentLength, runtime.isSecretKey);
+}
+
+/**
+ * `safeExecute` for the engine's per-call hooks: the label naming the span is built only when something
+ * throws, not on every traced call.
+ */
+function guarded<T>(what: string, spec: SpanSpec, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    reportOnce(`${what} of span "${spec.name}"`, error);
+    return undefined;
+  }
 }

@@ -16,10 +16,11 @@ export interface CommonTraceOptions {
  * Resolves a static value or runs an extractor on the call's arguments, contained: a throwing extractor
  * is reported once (naming `label`) and yields undefined; the user's call goes on untouched.
  */
-export function resolveValue<T>(value: ValueOrExtractor<T> | undefined, args: unknown[], label: string): T | undefined {
+export function resolveValue<T>(value: ValueOrExtractor<T> | undefined, args: unknown[], owner: string, what?: string): T | undefined {
   if (typeof value !== 'function') return value;
   const extractor = value as (...a: unknown[]) => T | undefined;
-  return safeExecute(label, () => extractor(...args));
+  // The label is built only here, when an extractor runs: static values cost nothing per call.
+  return safeExecute(what ? `${owner} ${what}` : owner, () => extractor(...args));
 }
 
 /** Ids are strings on every span (a numeric id from an extractor too), so backends can filter on one type. */
@@ -42,7 +43,7 @@ export function withCommonAttributes(options: CommonTraceOptions, args: unknown[
   const out: Attributes = {};
   const common = options.attributes;
   if (common !== undefined) {
-    const extra = typeof common === 'function' ? resolveValue(common, args, `${label} attributes extractor`) : common;
+    const extra = typeof common === 'function' ? resolveValue(common, args, label, 'attributes extractor') : common;
     if (extra) addCompact(out, extra);
   }
   addCompact(out, own);

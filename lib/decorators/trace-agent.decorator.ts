@@ -35,16 +35,18 @@ export interface TraceAgentStepOptions extends CommonTraceOptions {
 export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecorator {
   return traceMethod(({ className }) => {
     const agent = options.agent ?? className;
+    const owner = `@TraceAgentTask(${agent})`;
+    const name = `${GenAiOperations.INVOKE_AGENT} ${agent}`;
     return (args) => {
-      const taskId = asId(resolveValue(options.taskId, args, `@TraceAgentTask(${agent}) taskId extractor`));
+      const taskId = asId(resolveValue(options.taskId, args, owner, 'taskId extractor'));
       return {
-        name: `${GenAiOperations.INVOKE_AGENT} ${agent}`,
+        name,
         role: 'agent_task',
         attributes: withCommonAttributes(options, args, {
           [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_AGENT,
           [GenAiAttributes.AGENT_NAME]: agent,
           [WorkflowAttributes.AGENT_TASK_ID]: taskId,
-        }, `@TraceAgentTask(${agent})`),
+        }, owner),
         captureContent: options.captureContent,
         input: () => args,
         onStart: (scope) => {
@@ -66,16 +68,17 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
 export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator {
   return traceMethod(({ className, methodName }) => {
     const label = `@TraceAgentStep(${className}.${methodName})`;
+    const stepName = `agent ${options.phase}`;
     return (args) => {
       const task = getScope(context.active())?.closest('agent_task');
-      const taskId = asId(resolveValue(options.taskId, args, `${label} taskId extractor`)) ?? task?.taskId;
+      const taskId = asId(resolveValue(options.taskId, args, label, 'taskId extractor')) ?? task?.taskId;
       return {
-        name: `agent ${options.phase}`,
+        name: stepName,
         role: 'agent_step',
         attributes: withCommonAttributes(options, args, {
           [WorkflowAttributes.AGENT_STEP_PHASE]: options.phase,
           [WorkflowAttributes.AGENT_TASK_ID]: taskId,
-          [WorkflowAttributes.AGENT_STEP_ID]: asId(resolveValue(options.stepId, args, `${label} stepId extractor`)),
+          [WorkflowAttributes.AGENT_STEP_ID]: asId(resolveValue(options.stepId, args, label, 'stepId extractor')),
           [GenAiAttributes.AGENT_NAME]: task?.agentName,
         }, label),
         captureContent: options.captureContent,

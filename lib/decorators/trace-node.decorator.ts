@@ -22,17 +22,19 @@ export interface TraceNodeOptions extends CommonTraceOptions {
 export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
   return traceMethod(({ className, methodName }) => {
     const fallbackType = `${className}.${methodName}`;
+    const owner = `@TraceNode(${fallbackType})`;
+    const staticName = typeof options.nodeType === 'function' ? undefined : `node ${options.nodeType ?? fallbackType}`;
     return (args) => {
-      const nodeType = resolveValue(options.nodeType, args, `@TraceNode(${fallbackType}) nodeType extractor`) ?? fallbackType;
-      const nodeId = asId(resolveValue(options.nodeId, args, `@TraceNode(${fallbackType}) nodeId extractor`));
+      const nodeType = resolveValue(options.nodeType, args, owner, 'nodeType extractor') ?? fallbackType;
+      const nodeId = asId(resolveValue(options.nodeId, args, owner, 'nodeId extractor'));
       return {
-        name: `node ${nodeType}`,
+        name: staticName ?? `node ${nodeType}`,
         role: 'node',
         attributes: withCommonAttributes(options, args, {
           [WorkflowAttributes.NODE_TYPE]: nodeType,
           [WorkflowAttributes.NODE_ID]: nodeId,
           [GenAiAttributes.WORKFLOW_NAME]: getAttribution(context.active()).workflowName,
-        }, `@TraceNode(${fallbackType})`),
+        }, owner),
         captureContent: options.captureContent,
         input: () => args,
       };

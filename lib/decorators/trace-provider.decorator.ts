@@ -52,8 +52,8 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
       scope.responseModel = read.responseModel ?? scope.responseModel;
     };
     return (args) => {
-      const provider = resolveValue(options.provider, args, `${label} provider extractor`) ?? 'unknown';
-      const model = resolveValue(options.model, args, `${label} model extractor`) ?? modelOf(args[0]);
+      const provider = resolveValue(options.provider, args, label, 'provider extractor') ?? 'unknown';
+      const model = resolveValue(options.model, args, label, 'model extractor') ?? modelOf(args[0]);
       const stream = streamFlag(args[0]);
       const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
         if (scope.responseModel) scope.span.setAttribute(GenAiAttributes.RESPONSE_MODEL, scope.responseModel);

@@ -21,15 +21,17 @@ export interface TraceToolOptions extends CommonTraceOptions {
 export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
   return traceMethod(({ methodName }) => {
     const name = options.name ?? methodName;
+    const owner = `@TraceTool(${name})`;
+    const spanName = `${GenAiOperations.EXECUTE_TOOL} ${name}`;
     return (args) => ({
-      name: `${GenAiOperations.EXECUTE_TOOL} ${name}`,
+      name: spanName,
       role: 'tool',
       attributes: withCommonAttributes(options, args, {
         [GenAiAttributes.OPERATION_NAME]: GenAiOperations.EXECUTE_TOOL,
         [GenAiAttributes.TOOL_NAME]: name,
-        [GenAiAttributes.TOOL_CALL_ID]: resolveValue(options.callId, args, `@TraceTool(${name}) callId extractor`),
+        [GenAiAttributes.TOOL_CALL_ID]: resolveValue(options.callId, args, owner, 'callId extractor'),
         [GenAiAttributes.AGENT_NAME]: getScope(context.active())?.closest('agent_task')?.agentName,
-      }, `@TraceTool(${name})`),
+      }, owner),
       captureContent: options.captureContent,
       input: () => args,
     });

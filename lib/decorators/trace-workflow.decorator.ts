@@ -29,6 +29,7 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
   return traceMethod(({ className, methodName }) => {
     const name = options.name ?? `${className}.${methodName}`;
     const spanName = `${GenAiOperations.INVOKE_WORKFLOW} ${name}`;
+    const owner = `@TraceWorkflow(${name})`;
     const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
       scope.span.setAttribute(WorkflowAttributes.STATUS, STATUS[outcome]);
       // Only completed runs say what a run costs: a cancelled or failed one would drag the forecast down.
@@ -36,8 +37,8 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
       if (outcome === 'ok' && recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
     };
     return (args) => {
-      const workflowId = asId(resolveValue(options.workflowId, args, `@TraceWorkflow(${name}) workflowId extractor`));
-      const jobId = asId(resolveValue(options.jobId, args, `@TraceWorkflow(${name}) jobId extractor`));
+      const workflowId = asId(resolveValue(options.workflowId, args, owner, 'workflowId extractor'));
+      const jobId = asId(resolveValue(options.jobId, args, owner, 'jobId extractor'));
       return {
         name: spanName,
         role: 'workflow',
@@ -49,7 +50,7 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
         attributes: withCommonAttributes(options, args, {
           [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_WORKFLOW,
           [GenAiAttributes.WORKFLOW_NAME]: name,
-        }, `@TraceWorkflow(${name})`),
+        }, owner),
         captureContent: options.captureContent,
         input: () => args,
         onEnd,

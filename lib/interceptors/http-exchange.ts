@@ -1,4 +1,3 @@
-import type { ExecutionContext } from '@nestjs/common';
 import type { Attributes } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HttpAttributes } from '../semconv.js';
@@ -25,12 +24,6 @@ interface FrameworkRequest {
 
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
 
-/** The Node request/response behind an HTTP execution context, whatever the platform. */
-export function httpExchange(ctx: ExecutionContext): HttpExchange | undefined {
-  const http = ctx.switchToHttp();
-  return exchangeOf(http.getRequest<unknown>(), http.getResponse<unknown>());
-}
-
 /** The exchange of a framework request/response pair (Express `req`/`res`, Fastify `request`/`reply`). */
 export function exchangeOf(request: unknown, response: unknown): HttpExchange | undefined {
   const raw = (request as FrameworkRequest | undefined)?.raw ?? request;
@@ -55,8 +48,11 @@ export function routeTemplate(request: unknown): string | undefined {
 
 /** `http.request.method` per the semantic conventions: a known method in upper case, else `_OTHER`. */
 export function requestMethod(raw: IncomingMessage): string {
-  const method = (raw.method ?? '').toUpperCase();
-  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+  const method = raw.method ?? '';
+  // Node's parser already upper-cases the methods it knows: the case-insensitive retry is for the rest.
+  if (KNOWN_METHODS.has(method)) return method;
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }
 
 /** The request target split into path and query (without `?`); Express's `originalUrl` survives mounting. */
@@ -68,17 +64,23 @@ export function requestTarget(exchange: HttpExchange): { path: string; query: st
   return { path: target.slice(0, mark), query: target.slice(mark + 1) };
 }
 
-/** The request attributes known at start (the semantic conventions' sampling-relevant ones included). */
+/**
+ * The request attributes known at start (the semantic conventions' sampling-relevant ones included).
+ * `client.address` and `url.scheme` are the immediate peer's unless the request carries `X-Forwarded-For`/
+ * `-Proto`: then they are what the framework makes of it (Express's and Fastify's `ip`/`protocol`, which follow
+ * their `trust proxy` setting). Both frameworks answer the peer's address and scheme when those headers are
+ * absent, so only then is the framework asked: its trust-proxy evaluation is the costly part.
+ */
 export function requestAttributes(exchange: HttpExchange, method: string, route: string | undefined, path: string): Attributes {
   const { request, raw } = exchange;
-  const r = request as FrameworkRequest;
-  const server = hostAndPort(raw.headers);
-  const userAgent = raw.headers['user-agent'];
-  const client = typeof r.ip === 'string' ? r.ip : raw.socket?.remoteAddress;
+  const headers = raw.headers;
+  const server = hostAndPort(headers);
+  const userAgent = headers['user-agent'];
+  const client = clientAddress(request as FrameworkRequest, raw);
   const attributes: Attributes = {
     [HttpAttributes.REQUEST_METHOD]: method,
     [HttpAttributes.URL_PATH]: path,
-    [HttpAttributes.URL_SCHEME]: scheme(r, raw),
+    [HttpAttributes.URL_SCHEME]: scheme(request as FrameworkRequest, raw),
   };
   if (route !== undefined) attributes[HttpAttributes.ROUTE] = route;
   if (server.address !== undefined) attributes[HttpAttributes.SERVER_ADDRESS] = server.address;
@@ -104,23 +106,6 @@ export function redactQuery(query: string, isSecretKey: (key: string) => boolean
     .join('&');
 }
 
-/**
- * Resolves once the response has been fully sent ('finish') or its connection closed first ('close'): only
- * then are the final status code (after exception filters) and the end of a streamed body known.
- */
-export function whenResponseDone(response: ServerResponse): Promise<void> {
-  if (response.writableFinished || response.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('finish', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('finish', done);
-    response.on('close', done);
-  });
-}
-
 /** Query parameters the semantic conventions name as credentials besides the secret-looking keys. */
 function isSignatureKey(rawKey: string): boolean {
   const key = decodeKey(rawKey).toLowerCase().replace(/[-_]/g, '');
@@ -136,17 +121,27 @@ function decodeKey(rawKey: string): string {
 }
 
 function scheme(request: FrameworkRequest, raw: IncomingMessage): string {
-  if (request.protocol === 'http' || request.protocol === 'https') return request.protocol;
+  if (raw.headers['x-forwarded-proto'] !== undefined && (request.protocol === 'http' || request.protocol === 'https')) return request.protocol;
   return (raw.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
 }
 
+function clientAddress(request: FrameworkRequest, raw: IncomingMessage): string | undefined {
+  if (raw.headers['x-forwarded-for'] !== undefined && typeof request.ip === 'string') return request.ip;
+  return raw.socket?.remoteAddress;
+}
+
+/** The last Host header parsed and its result: an app is mostly reached under one or a few names. */
+let lastHost: { host: string; parsed: { address?: string; port?: number } } = { host: '', parsed: {} };
+
 /** `server.address`/`server.port` from the Host header (or HTTP/2 `:authority`), IPv6 literals included. */
-function hostAndPort(headers: IncomingHttpHeaders): { address?: string; port?: number } {
+function hostAndPort(headers: IncomingHttpHeaders): { readonly address?: string; readonly port?: number } {
   const host = headers[':authority'] ?? headers.host;
   if (typeof host !== 'string' || host === '') return {};
+  if (host === lastHost.host) return lastHost.parsed;
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (!match) return {};
-  return { address: match[1]!, port: match[2] === undefined ? undefined : Number(match[2]) };
+  const parsed = match ? { address: match[1]!, port: match[2] === undefined ? undefined : Number(match[2]) } : {};
+  lastHost = { host, parsed };
+  return parsed;
 }
 
 function isNodeRequest(value: unknown): value is IncomingMessage {

@@ -1,5 +1,5 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import type { IncomingMessage } from 'node:http';
+import { context, INVALID_SPANID, INVALID_TRACEID, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { ServerResponse } from 'node:http';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { RequestReader } from '../config/tracing-options.interface.js';
 import { getRuntime } from '../core/runtime.js';
@@ -7,7 +7,7 @@ import { safeExecute } from '../core/safe-execute.js';
 import { markError, type SpanSpec } from '../core/span-engine.js';
 import type { Attribution, SpanScope } from '../core/span-scope.js';
 import { HttpAttributes } from '../semconv.js';
-import { redactQuery, requestAttributes, requestMethod, requestTarget, whenResponseDone, type HttpExchange } from './http-exchange.js';
+import { redactQuery, requestAttributes, requestMethod, type HttpExchange } from './http-exchange.js';
 
 /**
  * One HTTP request from the moment the library first saw it: the trace its span joins, when it started and
@@ -15,6 +15,8 @@ import { redactQuery, requestAttributes, requestMethod, requestTarget, whenRespo
  */
 export interface HttpArrival {
   exchange: HttpExchange;
+  /** Request path and query string (without `?`), read once. */
+  target: { path: string; query: string | undefined };
   /** Context the span starts in: the active one when a local span is active, else the `traceparent` headers'. */
   parent: Context;
   /** A span of this process active on arrival (the HTTP auto-instrumentation's SERVER span). */
@@ -22,31 +24,72 @@ export interface HttpArrival {
   /** `performance.now()` on arrival, when the request hook saw it; the span is opened later but starts here. */
   startTime: number | undefined;
   /** Settles once the answer has been sent or the connection closed. */
-  done: Promise<void>;
+  done: ResponseDone;
   /** `pending` until the span is opened (`traced`) or the handler turns out to be `@NoTrace` (`skipped`). */
   state: 'pending' | 'traced' | 'skipped';
 }
 
-const arrivals = new WeakMap<IncomingMessage, HttpArrival>();
+/**
+ * Settles once the answer has been sent or its connection closed: only then are the final status code (after
+ * exception filters) and the end of a streamed body known. Every request has one, so it is a bare callback
+ * list fed by one `close` listener rather than a Promise with listener pairs: Node emits `close` on a
+ * response after `finish` too (since Node 14), and alone when the connection goes first.
+ *
+ * Thenable only as far as the span engine's `endAfter` needs: `then(fn)` calls `fn` once settled (at once when
+ * already settled) and chains nothing.
+ */
+export class ResponseDone implements PromiseLike<void> {
+  settled: boolean;
+  private waiters: Array<() => void> | undefined;
+
+  constructor(response: ServerResponse) {
+    this.settled = response.writableFinished || response.destroyed;
+    if (!this.settled) response.on('close', () => this.settle());
+  }
+
+  /** Runs `fn` once settled. */
+  whenDone(fn: () => void): void {
+    if (this.settled) fn();
+    else (this.waiters ??= []).push(fn);
+  }
+
+  then<R1 = void, R2 = never>(onSettled?: ((value: void) => R1 | PromiseLike<R1>) | null): PromiseLike<R1 | R2> {
+    if (onSettled) this.whenDone(() => void onSettled());
+    return this as unknown as PromiseLike<R1 | R2>;
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters) for (const fn of waiters) safeExecute('HTTP response end', fn);
+  }
+}
+
+const arrivals = new WeakMap<object, HttpArrival>();
 
 /** Records the arrival of `exchange` in the active context; `early` when seen before Nest routed it. */
-export function arrive(exchange: HttpExchange, early: boolean): HttpArrival {
-  const upstream = localActiveSpan();
+export function arrive(exchange: HttpExchange, target: HttpArrival['target'], early: boolean): HttpArrival {
+  const active = context.active();
+  const upstream = localActiveSpan(active);
   const arrival: HttpArrival = {
     exchange,
-    parent: upstream ? context.active() : propagation.extract(context.active(), exchange.raw.headers),
+    target,
+    parent: upstream ? active : propagation.extract(active, exchange.raw.headers),
     upstream,
     startTime: early ? performance.now() : undefined,
-    done: whenResponseDone(exchange.response),
+    done: new ResponseDone(exchange.response),
     state: 'pending',
   };
   arrivals.set(exchange.raw, arrival);
   return arrival;
 }
 
-/** The recorded arrival of a request, if any. */
-export function arrivalOf(raw: IncomingMessage): HttpArrival | undefined {
-  return arrivals.get(raw);
+/** The recorded arrival of a request (the Node request, or a framework request wrapping it as `raw`), if any. */
+export function arrivalOf(request: unknown): HttpArrival | undefined {
+  if (typeof request !== 'object' || request === null) return undefined;
+  return arrivals.get((request as { raw?: object }).raw ?? request);
 }
 
 /**
@@ -57,7 +100,7 @@ export function arrivalOf(raw: IncomingMessage): HttpArrival | undefined {
 export function requestSpanSpec(arrival: HttpArrival, route: string | undefined, options: ResolvedTracingConfig['http']): SpanSpec {
   const { exchange, upstream } = arrival;
   const method = requestMethod(exchange.raw);
-  const { path, query } = requestTarget(exchange);
+  const { path, query } = arrival.target;
   const name = `${method === '_OTHER' ? 'HTTP' : method}${route === undefined ? '' : ` ${route}`}`;
   const attributes = requestAttributes(exchange, method, route, path);
   if (query !== undefined && options.captureQuery) {
@@ -114,13 +157,14 @@ function setTraceResponse(exchange: HttpExchange, span: Span): void {
   const response = exchange.response;
   if (response.headersSent) return;
   const { traceId, spanId, traceFlags } = span.spanContext();
-  if (!trace.isSpanContextValid(span.spanContext())) return;
+  // The no-op tracer's span: nothing to name. (Ids from a tracer are well-formed; no need for the regexes.)
+  if (traceId === INVALID_TRACEID || spanId === INVALID_SPANID) return;
   response.setHeader('traceresponse', `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`);
 }
 
 /** The active span when it was started in this process (a remote parent is a caller, not an upstream span). */
-function localActiveSpan(): Span | undefined {
-  const span = trace.getSpan(context.active());
+function localActiveSpan(active: Context): Span | undefined {
+  const span = trace.getSpan(active);
   if (!span) return undefined;
   const spanContext = span.spanContext();
   return trace.isSpanContextValid(spanContext) && !spanContext.isRemote ? span : undefined;
@@ -131,7 +175,9 @@ function isServerSpan(span: Span): boolean {
   return (span as unknown as { kind?: unknown }).kind === SpanKind.SERVER;
 }
 
-function attribution(request: unknown, options: ResolvedTracingConfig['http']): Attribution {
+/** What the `http` readers say about the caller; undefined without readers, so no context is derived for nothing. */
+function attribution(request: unknown, options: ResolvedTracingConfig['http']): Attribution | undefined {
+  if (!options.userId && !options.tenantId && !options.sessionId) return undefined;
   return {
     userId: readRequest('http.userId', options.userId, request),
     tenantId: readRequest('http.tenantId', options.tenantId, request),

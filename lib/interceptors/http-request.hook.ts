@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
@@ -67,33 +67,63 @@ export class HttpRequestHook implements OnModuleInit {
     if (!getRuntime().enabled) return;
     const exchange = exchangeOf(request, response);
     if (!exchange) return;
-    const { path } = requestTarget(exchange);
-    if (matchesAny(path, this.config.http.ignorePaths) || this.isExplorerPath(path)) return;
-    const arrival = arrive(exchange, true);
-    if (this.config.http.traceResponseHeader) beforeHeaders(exchange.response, (status) => this.traceUnhandled(arrival, status));
-    void arrival.done.then(() => this.traceUnhandled(arrival, exchange.response.headersSent ? exchange.response.statusCode : undefined));
+    const target = requestTarget(exchange);
+    if (matchesAny(target.path, this.config.http.ignorePaths) || this.isExplorerPath(target.path)) return;
+    const arrival = arrive(exchange, target, true);
+    if (this.config.http.traceResponseHeader) beforeHeaders(exchange.response, arrival, this.traceUnhandled);
+    arrival.done.whenDone(() => this.traceUnhandled(arrival, exchange.response.headersSent ? exchange.response.statusCode : undefined));
   }
 
   /** Opens the span of a request answered (or abandoned) before any handler ran; it only waits for the answer. */
-  private traceUnhandled(arrival: HttpArrival, status: number | undefined): void {
+  private readonly traceUnhandled = (arrival: HttpArrival, status: number | undefined): void => {
     if (arrival.state !== 'pending') return;
     arrival.state = 'traced';
     safeExecute('HTTP request span', () => {
       const route = status === 404 ? undefined : routeTemplate(arrival.exchange.request);
       runInSpan(requestSpanSpec(arrival, route, this.config.http), () => undefined);
     });
+  };
+}
+
+/** Who to tell, for a response whose headers are watched. */
+interface HeadersWatch {
+  arrival: HttpArrival;
+  fn: (arrival: HttpArrival, status: number) => void;
+}
+
+const watched = new WeakMap<ServerResponse, HeadersWatch>();
+/** Response prototypes whose `writeHead` reports to `watched` (Express's per-app `response` objects). */
+const patchedPrototypes = new WeakSet<object>();
+
+/**
+ * Calls `fn` with the status code right before `response` writes its headers, while its request is still
+ * pending, as the `on-headers` package does: Node writes them through `writeHead`, called explicitly (Fastify)
+ * or by the first write (Express).
+ *
+ * Express gives every response its app's `response` object as prototype (`Object.setPrototypeOf`), after
+ * which adding an own property to the response costs V8 microseconds; so there the prototype's `writeHead` is
+ * replaced, once per app, by one that looks the response up in `watched` and otherwise just delegates. Other
+ * responses (Fastify's plain `ServerResponse`) get it as an own property, which is cheap on them.
+ */
+function beforeHeaders(response: ServerResponse, arrival: HttpArrival, fn: HeadersWatch['fn']): void {
+  watched.set(response, { arrival, fn });
+  const proto = Object.getPrototypeOf(response) as object | null;
+  if (Object.hasOwn(response, 'writeHead') || proto === null || proto === ServerResponse.prototype) {
+    response.writeHead = watchingWriteHead(response.writeHead);
+  } else if (!patchedPrototypes.has(proto)) {
+    patchedPrototypes.add(proto);
+    const target = proto as { writeHead: ServerResponse['writeHead'] };
+    target.writeHead = watchingWriteHead(target.writeHead);
   }
 }
 
-/**
- * Calls `fn` with the status code right before `response` writes its headers, as the `on-headers` package
- * does: Node writes them through `writeHead`, called explicitly (Fastify) or by the first write (Express).
- */
-function beforeHeaders(response: ServerResponse, fn: (status: number) => void): void {
-  const writeHead = response.writeHead;
-  response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
-    safeExecute('HTTP request span', () => fn(status));
+function watchingWriteHead(writeHead: ServerResponse['writeHead']): ServerResponse['writeHead'] {
+  return function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    const watch = watched.get(this);
+    if (watch && watch.arrival.state === 'pending') {
+      const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+      safeExecute('HTTP request span', () => watch.fn(watch.arrival, status));
+    }
     return Reflect.apply(writeHead, this, args) as ServerResponse;
   } as ServerResponse['writeHead'];
 }

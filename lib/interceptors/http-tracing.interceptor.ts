@@ -4,9 +4,10 @@ import type { Observable } from 'rxjs';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { getRuntime } from '../core/runtime.js';
 import { runInSpan } from '../core/span-engine.js';
-import { NO_TRACE_METADATA, TRACING_CONFIG } from '../tracing.constants.js';
-import { httpExchange, requestTarget, routeTemplate } from './http-exchange.js';
+import { TRACING_CONFIG } from '../tracing.constants.js';
+import { exchangeOf, requestTarget, routeTemplate } from './http-exchange.js';
 import { arrivalOf, arrive, requestSpanSpec } from './http-request-span.js';
+import { isNoTrace } from './no-trace.decorator.js';
 import { matchesAny } from './pattern-match.js';
 
 /**
@@ -40,22 +41,25 @@ export class HttpTracingInterceptor implements NestInterceptor {
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http' || !getRuntime().enabled) return next.handle();
-    const exchange = httpExchange(ctx);
-    if (!exchange) return next.handle();
-    let arrival = arrivalOf(exchange.raw);
+    // getArgByIndex, not switchToHttp(): that one assigns three new closures to the context on every call.
+    const request = ctx.getArgByIndex<unknown>(0);
+    let arrival = arrivalOf(request);
     // Traced once, also when a hand-applied interceptor runs next to the global one.
     if (arrival && arrival.state !== 'pending') return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(NO_TRACE_METADATA, [ctx.getHandler(), ctx.getClass()])) {
+    if (isNoTrace(this.reflector, ctx)) {
       // The request hook saw it before it was routed: its span must not be opened at all.
       if (arrival) arrival.state = 'skipped';
       return next.handle();
     }
     if (!arrival) {
+      const exchange = exchangeOf(request, ctx.getArgByIndex<unknown>(1));
+      if (!exchange) return next.handle();
+      const target = requestTarget(exchange);
       // The request hook leaves ignored paths alone; without the hook (interceptor applied by hand) this decides.
-      if (matchesAny(requestTarget(exchange).path, this.config.http.ignorePaths)) return next.handle();
-      arrival = arrive(exchange, false);
+      if (matchesAny(target.path, this.config.http.ignorePaths)) return next.handle();
+      arrival = arrive(exchange, target, false);
     }
     arrival.state = 'traced';
-    return runInSpan(requestSpanSpec(arrival, routeTemplate(exchange.request), this.config.http), () => next.handle());
+    return runInSpan(requestSpanSpec(arrival, routeTemplate(request), this.config.http), () => next.handle());
   }
 }

@@ -1,4 +1,5 @@
-import { SetMetadata, type CustomDecorator } from '@nestjs/common';
+import { SetMetadata, type CustomDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import { NO_TRACE_METADATA } from '../tracing.constants.js';
 
 /**
@@ -11,4 +12,19 @@ import { NO_TRACE_METADATA } from '../tracing.constants.js';
  */
 export function NoTrace(): CustomDecorator<string> {
   return SetMetadata(NO_TRACE_METADATA, true);
+}
+
+/** `@NoTrace()` per handler and class, looked up once: metadata is fixed once the classes are declared. */
+const noTraceCache = new WeakMap<object, { type: object; noTrace: boolean }>();
+
+/** Whether the handler of `ctx` or its controller/gateway is `@NoTrace()`; cached per handler. */
+export function isNoTrace(reflector: Reflector, ctx: ExecutionContext): boolean {
+  const handler = ctx.getHandler();
+  const type = ctx.getClass();
+  const cached = noTraceCache.get(handler);
+  // A handler inherited by several classes is looked up again when the class changes.
+  if (cached?.type === type) return cached.noTrace;
+  const noTrace = reflector.getAllAndOverride<boolean | undefined>(NO_TRACE_METADATA, [handler, type]) === true;
+  noTraceCache.set(handler, { type, noTrace });
+  return noTrace;
 }

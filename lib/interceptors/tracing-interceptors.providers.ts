@@ -1,31 +1,30 @@
-import type { CallHandler, NestInterceptor, Provider } from '@nestjs/common';
+import type { Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { HttpRequestHook } from './http-request.hook.js';
 import { HttpTracingInterceptor } from './http-tracing.interceptor.js';
+import { TracingInterceptor } from './tracing.interceptor.js';
 import { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
-/** Stands in for a global interceptor turned off in the options, since module providers are static. */
-const PASS_THROUGH: NestInterceptor = { intercept: (_ctx, next: CallHandler) => next.handle() };
-
 /**
- * The global HTTP and WebSocket interceptors, registered as `APP_INTERCEPTOR`s (Nest 12 applies those to
- * controllers and gateways alike); each is a pass-through when `http.enabled`/`websocket.enabled` is false.
- * With them, the HTTP adapter's request hook that sees requests before Nest routes them (off with `http.enabled`).
+ * One global interceptor for HTTP and WebSocket (`APP_INTERCEPTOR`: Nest 12 applies those to controllers and
+ * gateways alike), with the HTTP adapter's request hook that sees requests before Nest routes them.
+ *
+ * Providers are static (`forRootAsync` knows the options only once its factory ran), so the interceptor is
+ * always declared; with tracing, `http` and `websocket` all off its factory gives `null`, which Nest 12 skips
+ * ("a static factory that returns nothing on purpose"): no interceptor at all, so no RxJS pipeline around
+ * every handler, rather than a pass-through that would cost as much as a real one.
  */
 export const TRACING_INTERCEPTOR_PROVIDERS: Provider[] = [
   HttpRequestHook,
   {
     provide: APP_INTERCEPTOR,
     inject: [TRACING_CONFIG, Reflector],
-    useFactory: (config: ResolvedTracingConfig, reflector: Reflector): NestInterceptor =>
-      config.http.enabled ? new HttpTracingInterceptor(config, reflector) : PASS_THROUGH,
-  },
-  {
-    provide: APP_INTERCEPTOR,
-    inject: [TRACING_CONFIG, Reflector],
-    useFactory: (config: ResolvedTracingConfig, reflector: Reflector): NestInterceptor =>
-      config.websocket.enabled ? new WsTracingInterceptor(config, reflector) : PASS_THROUGH,
+    useFactory: (config: ResolvedTracingConfig, reflector: Reflector): TracingInterceptor | null => {
+      const http = config.enabled && config.http.enabled ? new HttpTracingInterceptor(config, reflector) : undefined;
+      const ws = config.enabled && config.websocket.enabled ? new WsTracingInterceptor(config, reflector) : undefined;
+      return http || ws ? new TracingInterceptor(http, ws) : null;
+    },
   },
 ];

@@ -8,7 +8,8 @@ import { safeExecute } from '../core/safe-execute.js';
 import { runInSpan } from '../core/span-engine.js';
 import type { Attribution, SpanScope } from '../core/span-scope.js';
 import { WebSocketAttributes } from '../semconv.js';
-import { NO_TRACE_METADATA, TRACING_CONFIG } from '../tracing.constants.js';
+import { TRACING_CONFIG } from '../tracing.constants.js';
+import { isNoTrace } from './no-trace.decorator.js';
 import { matchesAny } from './pattern-match.js';
 import { clientAttributes, isWsResponse, messageParent, messageSize } from './ws-message.js';
 
@@ -49,7 +50,7 @@ export class WsTracingInterceptor implements NestInterceptor {
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'ws' || !getRuntime().enabled) return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(NO_TRACE_METADATA, [ctx.getHandler(), ctx.getClass()])) return next.handle();
+    if (isNoTrace(this.reflector, ctx)) return next.handle();
     const ws = ctx.switchToWs();
     const event = String(ws.getPattern());
     if (matchesAny(event, this.config.websocket.ignoreEvents)) return next.handle();

@@ -1,0 +1,23 @@
+import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { HttpTracingInterceptor } from './http-tracing.interceptor.js';
+import type { WsTracingInterceptor } from './ws-tracing.interceptor.js';
+
+/**
+ * The one global interceptor `TracingModule` registers: hands HTTP requests to the HTTP tracing and gateway
+ * messages to the WebSocket tracing (whichever is on). One, not one per transport: Nest runs every request
+ * through an RxJS pipeline per global interceptor, a fixed cost that each extra one adds again.
+ */
+export class TracingInterceptor implements NestInterceptor {
+  constructor(
+    private readonly http: HttpTracingInterceptor | undefined,
+    private readonly ws: WsTracingInterceptor | undefined,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const type = ctx.getType();
+    if (type === 'http' && this.http) return this.http.intercept(ctx, next);
+    if (type === 'ws' && this.ws) return this.ws.intercept(ctx, next);
+    return next.handle();
+  }
+}
