@@ -24,7 +24,7 @@ export type Scenario =
   | 'both'
   | 'context-manager-only'
   | 'raw-otel-no-export'
-  | 'noop-interceptors'
+  | 'noop-interceptor'
   | 'tracing-module-no-interceptors'
   | 'tracing-module-no-export';
 
@@ -40,8 +40,8 @@ interface ScenarioSetup {
   contextManager?: boolean;
   /** The handler wraps the service call in a hand-written OTel span (spans dropped). */
   rawSpan?: boolean;
-  /** Two pass-through global interceptors, the way TracingModule registers its HTTP and WebSocket ones. */
-  noopInterceptors?: boolean;
+  /** One pass-through global interceptor, the way TracingModule registers its HTTP/WebSocket one (none when both are off). */
+  noopInterceptor?: boolean;
 }
 
 const dropping = (extra: TracingModuleOptions = {}) => (): TracingModuleOptions => ({
@@ -57,7 +57,7 @@ const SETUPS: Record<Scenario, ScenarioSetup> = {
   both: { tracing: (endpoint) => ({ serviceName: 'bench-app', exporter: 'otlp', otlp: { endpoint } }) },
   'context-manager-only': { contextManager: true },
   'raw-otel-no-export': { contextManager: true, rawSpan: true },
-  'noop-interceptors': { noopInterceptors: true },
+  'noop-interceptor': { noopInterceptor: true },
   'tracing-module-no-interceptors': { tracing: dropping({ http: { enabled: false }, websocket: { enabled: false } }) },
   'tracing-module-no-export': { tracing: dropping() },
 };
@@ -99,7 +99,7 @@ class AppModule {
       module: AppModule,
       imports: setup.tracing ? [TracingModule.forRoot(setup.tracing(otlpUrl))] : [],
       controllers: [ChatController],
-      providers: setup.noopInterceptors ? [ChatService, passThrough(), passThrough()] : [ChatService],
+      providers: setup.noopInterceptor ? [ChatService, passThrough()] : [ChatService],
     };
   }
 }

@@ -25,7 +25,7 @@ const SCENARIOS: ScenarioSetup[] = [
 const DIAGNOSTICS: ScenarioSetup[] = [
   { id: 'context-manager-only', label: 'diag: OTel context manager only', preload: false },
   { id: 'raw-otel-no-export', label: 'diag: hand-written OTel span, no export', preload: false },
-  { id: 'noop-interceptors', label: 'diag: 2 no-op global interceptors', preload: false },
+  { id: 'noop-interceptor', label: 'diag: 1 no-op global interceptor', preload: false },
   { id: 'tracing-module-no-interceptors', label: 'diag: TracingModule, http+ws off, no export', preload: false },
   { id: 'tracing-module-no-export', label: 'diag: TracingModule, no export', preload: false },
 ];

@@ -31,6 +31,8 @@ export interface TracedAppOptions {
   platform?: Platform;
   /** Start an HTTP server on 127.0.0.1 (port 0). @default true */
   listen?: boolean;
+  /** Options of the `FastifyAdapter` the harness creates on `fastify` (e.g. `trustProxy`). */
+  fastifyOptions?: ConstructorParameters<typeof FastifyAdapter>[0];
   /** Called with the app before `listen`/`init` (adapters, global prefix, versioning...). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -45,7 +47,7 @@ export async function createTracedApp(options: TracedAppOptions = {}): Promise<T
   }).compile();
   const app =
     options.platform === 'fastify'
-      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+      ? moduleRef.createNestApplication(new FastifyAdapter(options.fastifyOptions), { logger: false })
       : moduleRef.createNestApplication({ logger: false });
   await options.configure?.(app);
   let url = '';
