@@ -10,7 +10,7 @@ import { demoReport } from './demo/demo-report.js';
 import { runDemoSession, type DemoSession } from './demo/demo-session.js';
 import { SpanSet } from './demo/span-queries.js';
 import { checkDemoTraces, type TraceCheck } from './demo/trace-checks.js';
-import { startModelServer } from './model-server/model-server.js';
+import { localModelEnv, startModelServer } from './model-server/model-server.js';
 
 const DEADLINE_MS = 45_000;
 const SPAN_WAIT_MS = 5_000;
@@ -27,10 +27,7 @@ const modelServer = await startModelServer();
 // The demo always talks to the local model server and keeps its spans in memory to check them; the trace
 // store (.traces/) still records them, so `npm start` shows them in the explorer afterwards.
 Object.assign(process.env, {
-  OPENAI_BASE_URL: `${modelServer.url}/v1`,
-  OPENAI_API_KEY: 'demo',
-  ANTHROPIC_BASE_URL: modelServer.url,
-  ANTHROPIC_API_KEY: 'demo',
+  ...localModelEnv(modelServer, 'demo'),
   TRACING_EXPORTER: 'memory',
 });
 

@@ -28,6 +28,19 @@ export interface ModelServer {
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
+ * The environment that points the sample's OpenAI and Anthropic providers at a running local model server
+ * (used by the demo and the tests; `apiKey` is a placeholder the server accepts).
+ */
+export function localModelEnv(server: Pick<ModelServer, 'url'>, apiKey = 'local'): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: `${server.url}/v1`,
+    OPENAI_API_KEY: apiKey,
+    ANTHROPIC_BASE_URL: server.url,
+    ANTHROPIC_API_KEY: apiKey,
+  };
+}
+
+/**
  * Starts the sample's stand-in for the OpenAI and Anthropic APIs: deterministic replies with realistic
  * token usage (prompt caching, reasoning tokens) and streaming, so the sample runs offline with no key.
  */

@@ -10,7 +10,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { AttributionAttributes, CostAttributes, TraceStoreService, TracingService } from '../../lib/index.js';
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
-import { startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
+import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import { artifactPath, launchChromium, openDesktopPage } from '../support/browser.js';
 import { parentOf, waitForSpans } from '../support/tracing-harness.js';
 
@@ -39,10 +39,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
     page.setDefaultTimeout(10_000);
     modelServer = await startModelServer();
     Object.assign(process.env, {
-      OPENAI_BASE_URL: `${modelServer.url}/v1`,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: modelServer.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...localModelEnv(modelServer, 'test'),
       TRACING_EXPORTER: 'memory',
       TRACING_STORE_ENABLED: 'true',
       TRACING_STORE_PATH: join(storeDir, 'traces.db'),

@@ -19,7 +19,7 @@ import {
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { connectAssistant, nextEvent } from '../../sample-app/demo/demo-client.js';
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
-import { startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
+import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import type { WorkflowJobView } from '../../sample-app/workflows/workflow-job.js';
 import { childrenOf, descendantsOf, parentOf, waitForSpans } from '../support/tracing-harness.js';
 
@@ -38,10 +38,7 @@ describe('sample app: the demo flow, traced end to end', () => {
   before(async () => {
     modelServer = await startModelServer();
     Object.assign(process.env, {
-      OPENAI_BASE_URL: `${modelServer.url}/v1`,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: modelServer.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...localModelEnv(modelServer, 'test'),
       TRACING_EXPORTER: 'memory',
       TRACING_STORE_PATH: join(storeDir, 'traces.db'),
     });
