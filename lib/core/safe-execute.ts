@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { describeThrown } from './thrown-value.js';
 
 const logger = new Logger('AiTracing');
 const reported = new Set<string>();
@@ -20,6 +21,7 @@ export function safeExecute<T>(label: string, fn: () => T): T | undefined {
 export function reportOnce(label: string, error: unknown): void {
   if (reported.has(label)) return;
   if (reported.size < 1000) reported.add(label);
-  const detail = error instanceof Error ? error.message : String(error);
+  // A hostile thrown value (a Proxy whose traps throw) must not escape the one place meant to contain it.
+  const detail = describeThrown(error).message;
   logger.warn(`${label} failed and was skipped (tracing only; your call is unaffected): ${detail}`);
 }

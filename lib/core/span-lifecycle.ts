@@ -4,6 +4,7 @@ import { addAttributionAttributes, roleAttributes } from './role-attributes.js';
 import { getRuntime } from './runtime.js';
 import { reportOnce, safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
+import { describeThrown, type ThrownValue } from './thrown-value.js';
 import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
 
 /**
@@ -120,9 +121,10 @@ export function succeed(spec: SpanSpec, live: LiveSpan, value: unknown): void {
 /** Records `error` on the span (or lets `spec.onError` decide) and ends it with outcome `error`. */
 export function fail(spec: SpanSpec, live: LiveSpan, error: unknown): void {
   if (live.ended) return;
-  if (isAbortError(error)) {
+  const thrown = describeThrown(error);
+  if (thrown.aborted) {
     // An aborted call (AbortSignal) was cancelled on purpose: recorded as an event, not as a failure.
-    cancelEvent(live, errorMessage(error));
+    cancelEvent(live, thrown.message);
     end(spec, live, 'cancelled');
     return;
   }
@@ -130,7 +132,7 @@ export function fail(spec: SpanSpec, live: LiveSpan, error: unknown): void {
     const onError = spec.onError;
     guarded('error reader', spec, () => onError(live.scope, error));
   } else {
-    markError(live.scope, error);
+    markError(live.scope, error, thrown);
   }
   end(spec, live, 'error');
 }
@@ -215,41 +217,14 @@ function cancelEvent(live: LiveSpan, reason: string, time?: number): void {
   safeExecute('cancellation recording', () => live.scope.span.addEvent('cancelled', { reason }, time));
 }
 
-/** Exception event, ERROR status and `error.type`, for any thrown value. */
-export function markError(scope: SpanScope, error: unknown): void {
+/** Exception event, ERROR status and `error.type`, for any thrown value (read once, never rethrown differently). */
+export function markError(scope: SpanScope, error: unknown, thrown: ThrownValue = describeThrown(error)): void {
   safeExecute('error recording', () => {
     const span = scope.span;
-    const type = errorType(error);
-    const message = errorMessage(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
-    span.setAttribute(HttpAttributes.ERROR_TYPE, type);
-    span.recordException(error instanceof Error ? error : { name: type, message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: thrown.message });
+    span.setAttribute(HttpAttributes.ERROR_TYPE, thrown.type);
+    span.recordException(thrown.exception);
   });
-}
-
-/** A low-cardinality name for a thrown value: its class name, else its type. */
-export function errorType(error: unknown): string {
-  if (error instanceof Error) return error.constructor?.name && error.constructor.name !== 'Object' ? error.constructor.name : error.name;
-  if (error === null) return 'null';
-  return typeof error;
-}
-
-/** The message of any thrown value: `message` of errors and error-like objects, else its string form. */
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  const message = (error as { message?: unknown } | null | undefined)?.message;
-  if (typeof message === 'string') return message;
-  try {
-    return String(error);
-  } catch {
-    // Null-prototype objects and throwing toString().
-    return Object.prototype.toString.call(error);
-  }
-}
-
-/** `AbortError` from an AbortSignal (DOMException or any error named so, as fetch and SDKs throw). */
-function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || /Abort(Error)?$/.test(error.constructor?.name ?? ''));
 }
 
 function captures(spec: SpanSpec): boolean {
