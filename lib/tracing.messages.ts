@@ -145,3 +145,58 @@ export function storeOnReusedProvider(): string {
     'instrumentations go to your exporter only.'
   );
 }
+
+/** Warning logged once when exports to one exporter start failing. */
+export function exportFailing(target: string, error: string, intervalMillis: number): string {
+  return (
+    `nestjs-ai-tracing: exporting spans to ${target} is failing: ${error}. Spans wait in a bounded queue and are ` +
+    `dropped when it is full; a summary follows at most every ${seconds(intervalMillis)} while this lasts ` +
+    '(TracingService.health() has the counters).'
+  );
+}
+
+/** Warning logged once when one exporter's queue starts dropping spans while its exports succeed (too much load). */
+export function exportQueueFull(target: string, maxQueueSize: number, intervalMillis: number): string {
+  return (
+    `nestjs-ai-tracing: the export queue of ${target} is full (${maxQueueSize} spans): spans are dropped and counted ` +
+    `until it drains; a summary follows at most every ${seconds(intervalMillis)}. Raise batch.maxQueueSize ` +
+    '(OTEL_BSP_MAX_QUEUE_SIZE) or check the backend if this happens under normal load.'
+  );
+}
+
+/** Periodic summary while an exporter keeps failing or dropping. */
+export function exportTroubleSummary(target: string, failed: number, dropped: number, intervalMillis: number, lastError: string | undefined): string {
+  const cause = lastError === undefined ? '' : ` (last error: ${lastError})`;
+  return (
+    `nestjs-ai-tracing: ${target}: ${failed} spans lost in failed exports and ${dropped} dropped at the full queue ` +
+    `in the last ${seconds(intervalMillis)}${cause}`
+  );
+}
+
+/** One line when an exporter works again (its exports succeed and its queue has room). */
+export function exportRecovered(target: string, durationMillis: number, failed: number, dropped: number): string {
+  return (
+    `nestjs-ai-tracing: exporting spans to ${target} works again after ${seconds(durationMillis)}; ` +
+    `${failed + dropped} spans were lost meanwhile (${failed} in failed exports, ${dropped} dropped at the full queue)`
+  );
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** `OTEL_PROPAGATORS` / `propagators` asked for formats, but the app registered a propagator of its own. */
+export function propagatorsIgnored(asked: readonly string[]): string {
+  return (
+    `nestjs-ai-tracing: the app already registered a propagator, so propagators ${asked.join(',') || 'none'} ` +
+    '(option propagators / OTEL_PROPAGATORS) are not installed; the app\'s propagator reads and writes the headers.'
+  );
+}
+
+/** gRPC was asked for but its optional exporter package is not installed. */
+export function grpcExporterMissing(moduleName: string, source: string, detail: string): string {
+  return (
+    `nestjs-ai-tracing: OTLP over gRPC (${source}=grpc) needs the optional peer dependency ${moduleName}: ` +
+    `run \`npm install ${moduleName}\`, or use http/protobuf (${detail})`
+  );
+}

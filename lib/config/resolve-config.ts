@@ -1,15 +1,21 @@
 import type { ResolvedTracingConfig } from './resolved-config.js';
 import type { TracingModuleOptions } from './tracing-options.interface.js';
-import { hasGlobalTracerProvider } from '../sdk/otel-globals.js';
+import { hasGlobalMeterProvider, hasGlobalTracerProvider } from '../sdk/otel-globals.js';
 import { resolveCostSettings } from './cost-settings.js';
+import { resolveHealthSettings } from './health-settings.js';
 import { resolveHttpSettings, resolveWebSocketSettings } from './interceptor-settings.js';
 import { int, processEnv, stringList } from './option-readers.js';
+import { resolveMetricsSettings } from './metrics-settings.js';
 import { resolveSdkSettings } from './sdk-settings.js';
 import { resolveExplorerSettings, resolveStoreSettings } from './store-settings.js';
 import { parseBoolean, type EnvReader } from './value-parsers.js';
 
-/** Variables that configure a provider's export pipeline; left to the provider's owner when the app supplies it. */
-const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_|TRACES_|BSP_|ATTRIBUTE_|SPAN_)/;
+/**
+ * Variables that configure a tracer provider's pipeline and the globals that go with it (propagators,
+ * diagnostics); left to the provider's owner when the app supplies it. Metrics variables are handled apart: they
+ * follow whether the app has a MeterProvider.
+ */
+const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_OTLP_(?!METRICS_)|TRACES_|BSP_|ATTRIBUTE_|SPAN_|EVENT_|LINK_|PROPAGATORS$|LOG_LEVEL$)/;
 
 /**
  * The one place configuration is decided: explicit options, then environment, then defaults; every value
@@ -18,14 +24,16 @@ const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_|TRACES_|BSP_|ATTRIBUTE_|SPAN_)/;
  * function only assembles them.
  *
  * When the app supplies the tracer provider (`tracerProvider`, or one registered globally, e.g. by a preloaded
- * `NodeSDK`), the exporter, sampler, batch and limit variables (`OTEL_EXPORTER_*`, `OTEL_TRACES_*`, `OTEL_BSP_*`,
- * `OTEL_*ATTRIBUTE*_LIMIT`) configure that provider, not this module: they are not read, so values only the
- * other SDK supports never fail bootstrap.
+ * `NodeSDK`), the exporter, sampler, batch, limit, propagator and diagnostics variables (`OTEL_EXPORTER_OTLP_*`,
+ * `OTEL_TRACES_*`, `OTEL_BSP_*`, `OTEL_*_COUNT_LIMIT`, `OTEL_PROPAGATORS`, `OTEL_LOG_LEVEL`) configure that
+ * provider, not this module: they are not read, so values only the other SDK supports never fail bootstrap. The
+ * metrics variables likewise are read only when no MeterProvider is registered.
  */
 export function resolveTracingConfig(
   options: TracingModuleOptions = {},
   rawEnv: EnvReader = processEnv,
   providerSupplied: boolean = options?.tracerProvider !== undefined || hasGlobalTracerProvider(),
+  meterProviderRegistered: boolean = hasGlobalMeterProvider(),
 ): ResolvedTracingConfig {
   const o = options ?? {};
   const env: EnvReader = providerSupplied ? (name) => (PIPELINE_VARIABLE.test(name) ? undefined : rawEnv(name)) : rawEnv;
@@ -38,6 +46,8 @@ export function resolveTracingConfig(
       parseBoolean('TRACING_ENABLED', env('TRACING_ENABLED')) ??
       !(parseBoolean('OTEL_SDK_DISABLED', env('OTEL_SDK_DISABLED')) ?? false),
     ...sdk,
+    ...resolveHealthSettings(o, env),
+    metrics: resolveMetricsSettings(o, rawEnv, meterProviderRegistered),
     tracerProvider: o.tracerProvider,
     captureContent:
       parseBoolean('captureContent', o.captureContent) ??

@@ -1,21 +1,42 @@
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type {
-  ExporterName,
+  DiagLogLevelName,
+  ExporterChoice,
   HttpTracingOptions,
+  MetricsExporterName,
   ModelPrice,
   OtlpProtocol,
+  PropagatorName,
   WebSocketTracingOptions,
 } from './tracing-options.interface.js';
+
+/** OTLP connection settings of one signal (traces or metrics). */
+export interface OtlpSettings {
+  endpoint: string;
+  headers: Record<string, string>;
+  protocol: OtlpProtocol;
+  timeoutMillis: number;
+}
 
 /** Configuration after defaults, env and options are merged and validated: what the rest of the library reads. */
 export interface ResolvedTracingConfig {
   enabled: boolean;
   serviceName: string;
   serviceVersion: string | undefined;
+  /** `service.instance.id` of this process: the configured one, else a random UUID per process. */
+  serviceInstanceId: string;
+  /** As configured (`service.instance.id` is added to the resource from `serviceInstanceId`). */
   resourceAttributes: Attributes;
-  exporter: ExporterName | SpanExporter;
-  otlp: { endpoint: string; headers: Record<string, string>; protocol: OtlpProtocol; timeoutMillis: number };
+  /** Every exporter spans go to, each behind its own queue; empty for `none`. */
+  exporters: ExporterChoice[];
+  otlp: OtlpSettings;
+  /** Propagation formats to register when the app has no propagator; undefined = the default (W3C trace context + baggage). */
+  propagators: PropagatorName[] | undefined;
+  /** OpenTelemetry diagnostics level, routed to the Nest `Logger`. */
+  logLevel: DiagLogLevelName;
+  health: { logIntervalMillis: number };
+  /** A MeterProvider to build; `exporter: 'none'` when the app has one or none was asked for. */
+  metrics: { exporter: MetricsExporterName; otlp: OtlpSettings; exportIntervalMillis: number; exportTimeoutMillis: number };
   tracerProvider: TracerProvider | undefined;
   sampleRate: number;
   /** Follow the parent's sampling decision (false only for the non-`parentbased_*` OTEL_TRACES_SAMPLER values). */
@@ -25,6 +46,13 @@ export interface ResolvedTracingConfig {
   costTracking: boolean;
   redactKeys: string[];
   attributeValueLengthLimit: number | undefined;
+  spanLimits: {
+    attributeCountLimit: number;
+    eventCountLimit: number;
+    linkCountLimit: number;
+    attributePerEventCountLimit: number;
+    attributePerLinkCountLimit: number;
+  };
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
   shutdownTimeoutMillis: number;
   pricing: {

@@ -1,11 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { ResolvedTracingConfig } from './resolved-config.js';
-import type { ExporterName, OtlpProtocol, TracingModuleOptions } from './tracing-options.interface.js';
-import { attributesOption, fromOptionOrEnv, headersOption, int } from './option-readers.js';
-import { parseEnum, parseKeyValueList, parseNumber, parseString, parseUrl, reject, type EnvReader } from './value-parsers.js';
+import type { PropagatorName, TracingModuleOptions } from './tracing-options.interface.js';
+import { resolveExporters, resolveOtlp, TRACES } from './exporter-settings.js';
+import { attributesOption, fromOptionOrEnv, int } from './option-readers.js';
+import { parseKeyValueList, parseNumber, parseEnum, parseString, reject, type EnvReader } from './value-parsers.js';
 
-const EXPORTERS: readonly ExporterName[] = ['otlp', 'console', 'memory', 'none'];
-const OTEL_EXPORTERS = ['otlp', 'console', 'none'] as const;
-const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
 const SAMPLERS = [
   'always_on',
   'always_off',
@@ -14,28 +13,36 @@ const SAMPLERS = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ] as const;
-const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318/v1/traces';
+const PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger', 'none'];
+const DEFAULT_COUNT_LIMIT = 128;
+
+/** One `service.instance.id` per process: every app of the process (and every restart) is told apart. */
+const PROCESS_INSTANCE_ID = randomUUID();
 
 type SdkSettings = Pick<
   ResolvedTracingConfig,
   | 'serviceName'
   | 'serviceVersion'
+  | 'serviceInstanceId'
   | 'resourceAttributes'
-  | 'exporter'
+  | 'exporters'
   | 'otlp'
   | 'sampleRate'
   | 'parentBasedSampling'
   | 'attributeValueLengthLimit'
+  | 'spanLimits'
   | 'batch'
+  | 'propagators'
 >;
 
-/** Resource, exporter, OTLP, sampler, span limits and batch processor settings. */
+/** Resource, exporters, OTLP, sampler, span limits, batch processor and propagator settings. */
 export function resolveSdkSettings(o: TracingModuleOptions, env: EnvReader, storeEnabled: boolean): SdkSettings {
-  const otlpEndpointFromOptions = parseUrl('otlp.endpoint', o.otlp?.endpoint);
-  const otlpEndpointFromEnv = otlpEndpoint(env);
-  const endpointConfigured = otlpEndpointFromOptions !== undefined || otlpEndpointFromEnv !== undefined;
+  const { endpointConfigured, ...otlp } = resolveOtlp(TRACES, { prefix: 'otlp', ...o.otlp }, env);
   const sampling = resolveSampling(o, env);
   const resourceFromEnv = parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', env('OTEL_RESOURCE_ATTRIBUTES'));
+  const resourceAttributes = { ...resourceFromEnv, ...attributesOption('resourceAttributes', o.resourceAttributes) };
+  const instanceId = resourceAttributes['service.instance.id'];
+  const serviceInstanceId = instanceId === undefined || instanceId === '' ? PROCESS_INSTANCE_ID : String(instanceId);
   return {
     serviceName:
       parseString('serviceName', o.serviceName) ??
@@ -43,58 +50,74 @@ export function resolveSdkSettings(o: TracingModuleOptions, env: EnvReader, stor
       resourceFromEnv['service.name'] ??
       env('npm_package_name') ??
       'nestjs-app',
-    serviceVersion: parseString('serviceVersion', o.serviceVersion) ?? env('npm_package_version'),
-    resourceAttributes: { ...resourceFromEnv, ...attributesOption('resourceAttributes', o.resourceAttributes) },
-    exporter: resolveExporter(o, env, endpointConfigured, storeEnabled),
-    otlp: {
-      endpoint: otlpEndpointFromOptions ?? otlpEndpointFromEnv ?? DEFAULT_OTLP_ENDPOINT,
-      headers: {
-        ...parseKeyValueList('OTEL_EXPORTER_OTLP_HEADERS', env('OTEL_EXPORTER_OTLP_HEADERS')),
-        ...parseKeyValueList('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env('OTEL_EXPORTER_OTLP_TRACES_HEADERS')),
-        ...headersOption('otlp.headers', o.otlp?.headers),
-      },
-      protocol:
-        parseEnum('otlp.protocol', o.otlp?.protocol, PROTOCOLS) ??
-        parseEnum('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'), PROTOCOLS) ??
-        parseEnum('OTEL_EXPORTER_OTLP_PROTOCOL', env('OTEL_EXPORTER_OTLP_PROTOCOL'), PROTOCOLS) ??
-        'http/protobuf',
-      timeoutMillis:
-        int('otlp.timeoutMillis', o.otlp?.timeoutMillis, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', env, 1) ??
-        int('otlp.timeoutMillis', undefined, 'OTEL_EXPORTER_OTLP_TIMEOUT', env, 1) ??
-        10_000,
-    },
+    serviceVersion:
+      parseString('serviceVersion', o.serviceVersion) ??
+      parseString('OTEL_SERVICE_VERSION', env('OTEL_SERVICE_VERSION')) ??
+      resourceFromEnv['service.version'] ??
+      env('npm_package_version'),
+    serviceInstanceId,
+    resourceAttributes,
+    exporters: resolveExporters(o, env, endpointConfigured, storeEnabled),
+    otlp,
     sampleRate: sampling.rate,
     parentBasedSampling: sampling.parentBased,
     attributeValueLengthLimit:
       int('attributeValueLengthLimit', o.attributeValueLengthLimit, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', env, 0) ??
       int('attributeValueLengthLimit', undefined, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', env, 0),
+    spanLimits: resolveSpanLimits(o, env),
     batch: resolveBatch(o, env),
+    propagators: resolvePropagators(o, env),
   };
 }
 
-function otlpEndpoint(env: EnvReader): string | undefined {
-  const traces = parseUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'));
-  if (traces) return traces;
-  const base = parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', env('OTEL_EXPORTER_OTLP_ENDPOINT'));
-  return base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`;
+/** Count limits: the option, else the specific variable, else the general `OTEL_ATTRIBUTE_COUNT_LIMIT` where it applies. */
+function resolveSpanLimits(o: TracingModuleOptions, env: EnvReader): ResolvedTracingConfig['spanLimits'] {
+  const l = o.spanLimits ?? {};
+  const general = int('OTEL_ATTRIBUTE_COUNT_LIMIT', undefined, 'OTEL_ATTRIBUTE_COUNT_LIMIT', env, 0);
+  const limit = (field: keyof typeof l, ...variables: string[]) => {
+    let value = int(`spanLimits.${field}`, l[field], variables[0]!, env, 0);
+    for (const variable of variables.slice(1)) value ??= int(variable, undefined, variable, env, 0);
+    return value;
+  };
+  return {
+    attributeCountLimit: limit('attributeCountLimit', 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? general ?? DEFAULT_COUNT_LIMIT,
+    eventCountLimit: limit('eventCountLimit', 'OTEL_SPAN_EVENT_COUNT_LIMIT') ?? DEFAULT_COUNT_LIMIT,
+    linkCountLimit: limit('linkCountLimit', 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? DEFAULT_COUNT_LIMIT,
+    attributePerEventCountLimit:
+      limit('attributePerEventCountLimit', 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT') ??
+      general ??
+      DEFAULT_COUNT_LIMIT,
+    attributePerLinkCountLimit:
+      limit('attributePerLinkCountLimit', 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT') ??
+      general ??
+      DEFAULT_COUNT_LIMIT,
+  };
 }
 
-function resolveExporter(
-  o: TracingModuleOptions,
-  env: EnvReader,
-  endpointConfigured: boolean,
-  storeEnabled: boolean,
-): ResolvedTracingConfig['exporter'] {
-  if (o.exporter !== undefined && typeof o.exporter === 'object' && o.exporter !== null) {
-    if (typeof (o.exporter as { export?: unknown }).export === 'function') return o.exporter;
-    return reject('exporter', o.exporter, `one of ${EXPORTERS.map((e) => `"${e}"`).join(', ')} or a SpanExporter instance`);
+/** `propagators` option or `OTEL_PROPAGATORS` (comma list; `none` only alone); undefined = the default. */
+function resolvePropagators(o: TracingModuleOptions, env: EnvReader): PropagatorName[] | undefined {
+  const allowed = `a list of ${PROPAGATORS.map((p) => `"${p}"`).join(', ')} ("none" only alone)`;
+  let names: PropagatorName[];
+  let source: string;
+  let raw: unknown;
+  if (o.propagators !== undefined) {
+    [source, raw] = ['propagators', o.propagators];
+    if (!Array.isArray(o.propagators)) reject(source, raw, `an array: ${allowed}`);
+    names = o.propagators.map((p, i) => parseEnum(`propagators[${i}]`, p, PROPAGATORS) ?? reject(`propagators[${i}]`, p, allowed));
+  } else {
+    [source, raw] = ['OTEL_PROPAGATORS', env('OTEL_PROPAGATORS')];
+    if (raw === undefined || (raw as string).trim() === '') return undefined;
+    names = (raw as string)
+      .split(',')
+      .filter((part) => part.trim() !== '')
+      .map((part) => PROPAGATORS.find((p) => p === part.trim().toLowerCase()) ?? reject(source, raw, `a comma-separated ${allowed}`));
   }
-  return (
-    parseEnum('exporter', o.exporter, EXPORTERS) ??
-    parseEnum('TRACING_EXPORTER', env('TRACING_EXPORTER'), EXPORTERS) ??
-    parseEnum('OTEL_TRACES_EXPORTER', env('OTEL_TRACES_EXPORTER'), OTEL_EXPORTERS) ??
-    (endpointConfigured ? 'otlp' : storeEnabled ? 'none' : 'console')
-  );
+  const unique = [...new Set(names)];
+  if (unique.includes('none')) {
+    if (unique.length > 1) reject(source, raw, allowed);
+    return [];
+  }
+  return unique;
 }
 
 function resolveSampling(o: TracingModuleOptions, env: EnvReader): { rate: number; parentBased: boolean } {

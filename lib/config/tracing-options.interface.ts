@@ -2,11 +2,68 @@ import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Attribution } from '../core/span-scope.js';
 
-/** Built-in exporters, chosen by name (`exporter` option or `TRACING_EXPORTER`). */
+/** Built-in exporters, chosen by name (`exporter` option, `TRACING_EXPORTER` or `OTEL_TRACES_EXPORTER`). */
 export type ExporterName = 'otlp' | 'console' | 'memory' | 'none';
 
-/** OTLP protocols supported by `OTEL_EXPORTER_OTLP_PROTOCOL`. */
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+/** One entry of an `exporter` list: a built-in exporter by name, or your own `SpanExporter`. */
+export type ExporterChoice = Exclude<ExporterName, 'none'> | SpanExporter;
+
+/**
+ * OTLP protocols of `OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL`. `grpc` needs the optional peer
+ * `@opentelemetry/exporter-trace-otlp-grpc` (and `@opentelemetry/exporter-metrics-otlp-grpc` for metrics).
+ */
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** Context propagation formats of `OTEL_PROPAGATORS`. */
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'jaeger' | 'none';
+
+/** OpenTelemetry diagnostic log levels of `OTEL_LOG_LEVEL`. */
+export type DiagLogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+
+/** Per-span caps, as the `OTEL_*_COUNT_LIMIT` variables; what exceeds them is dropped by the SDK. */
+export interface SpanLimitOptions {
+  /** Attributes per span. Env: `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`. @default 128 */
+  attributeCountLimit?: number;
+  /** Events per span. Env: `OTEL_SPAN_EVENT_COUNT_LIMIT`. @default 128 */
+  eventCountLimit?: number;
+  /** Links per span. Env: `OTEL_SPAN_LINK_COUNT_LIMIT`. @default 128 */
+  linkCountLimit?: number;
+  /** Attributes per span event. Env: `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`. @default 128 */
+  attributePerEventCountLimit?: number;
+  /** Attributes per span link. Env: `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`. @default 128 */
+  attributePerLinkCountLimit?: number;
+}
+
+/** Pipeline health reporting. */
+export interface HealthOptions {
+  /**
+   * While exports fail or spans are dropped, at most one summary line per this many ms.
+   * Env: `TRACING_HEALTH_LOG_INTERVAL`. @default 60000
+   */
+  logIntervalMillis?: number;
+}
+
+/** Metrics exporters, as `OTEL_METRICS_EXPORTER`. */
+export type MetricsExporterName = 'otlp' | 'console' | 'none';
+
+/**
+ * A `MeterProvider` built by the module when the app has none. The library's instruments always go through the
+ * global metrics API; this only decides whether the module creates the provider that exports them.
+ */
+export interface MetricsOptions {
+  /** Env: `OTEL_METRICS_EXPORTER` (`otlp`, `console`, `none`). @default 'none' (no provider is built) */
+  exporter?: MetricsExporterName;
+  /** Metrics URL. Env: `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/metrics`. @default 'http://localhost:4318/v1/metrics' (grpc: 'http://localhost:4317') */
+  endpoint?: string;
+  /** Env: `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`. @default 'http/protobuf' */
+  protocol?: OtlpProtocol;
+  /** Env: `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_METRICS_HEADERS`. @default {} */
+  headers?: Record<string, string>;
+  /** Time between exports. Env: `OTEL_METRIC_EXPORT_INTERVAL`. @default 60000 */
+  exportIntervalMillis?: number;
+  /** Time one export may take. Env: `OTEL_METRIC_EXPORT_TIMEOUT`. @default 30000 */
+  exportTimeoutMillis?: number;
+}
 
 /** A price entry, in USD per 1M tokens. */
 export interface ModelPrice {
@@ -107,9 +164,12 @@ export interface BatchOptions {
   exportTimeoutMillis?: number;
 }
 
-/** OTLP/HTTP exporter settings; each falls back to the standard `OTEL_EXPORTER_OTLP_*` variables. */
+/** OTLP exporter settings; each falls back to the standard `OTEL_EXPORTER_OTLP_*` variables. */
 export interface OtlpOptions {
-  /** Traces URL. Env: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. @default 'http://localhost:4318/v1/traces' */
+  /**
+   * Traces URL. Env: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces` over HTTP).
+   * @default 'http://localhost:4318/v1/traces' (grpc: 'http://localhost:4317')
+   */
   endpoint?: string;
   /** Extra headers (auth). Env: `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS`. @default {} */
   headers?: Record<string, string>;
@@ -125,17 +185,21 @@ export interface TracingModuleOptions {
   enabled?: boolean;
   /** `service.name`. Env: `OTEL_SERVICE_NAME`. @default npm_package_name, else 'nestjs-app' */
   serviceName?: string;
-  /** `service.version`. @default npm_package_version when present */
+  /** `service.version`. Env: `OTEL_SERVICE_VERSION`, `service.version` in `OTEL_RESOURCE_ATTRIBUTES`. @default npm_package_version when present */
   serviceVersion?: string;
-  /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. @default {} */
+  /**
+   * Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. `service.instance.id` is a random UUID
+   * per process unless set here or there. @default {}
+   */
   resourceAttributes?: Attributes;
   /**
-   * Where spans go: a built-in exporter by name or your own `SpanExporter`. Env: `TRACING_EXPORTER`, then
-   * `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`).
+   * Where spans go: a built-in exporter by name, your own `SpanExporter`, or a list mixing both (every span goes
+   * to each, each behind its own queue). Env: `TRACING_EXPORTER`, then `OTEL_TRACES_EXPORTER` (a comma list of
+   * `otlp`, `console`; or `none`).
    * @default 'otlp' when an OTLP endpoint is configured (`otlp.endpoint` or `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`),
    * else 'none' when the trace store is on, else 'console'
    */
-  exporter?: ExporterName | SpanExporter;
+  exporter?: ExporterName | SpanExporter | ExporterChoice[];
   /** OTLP exporter settings. */
   otlp?: OtlpOptions;
   /** Use this provider instead of creating one; it is never registered globally or shut down by us. */
@@ -150,8 +214,24 @@ export interface TracingModuleOptions {
   costTracking?: boolean;
   /** More keys to redact in captured content, besides the built-in secret-looking ones. @default [] */
   redactKeys?: string[];
-  /** Longest attribute string value. Env: `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`. @default unlimited */
+  /** Longest attribute string value. Env: `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`. @default unlimited */
   attributeValueLengthLimit?: number;
+  /** Attribute, event and link caps per span. */
+  spanLimits?: SpanLimitOptions;
+  /**
+   * Context propagation formats, registered only when the app has no propagator of its own.
+   * Env: `OTEL_PROPAGATORS`. @default ['tracecontext', 'baggage']
+   */
+  propagators?: PropagatorName[];
+  /**
+   * Level of OpenTelemetry's own diagnostics, logged through the Nest `Logger` (only when the module creates the
+   * provider). Env: `OTEL_LOG_LEVEL`. @default 'warn' (the exporters log every failed retry at `info`)
+   */
+  logLevel?: DiagLogLevelName;
+  /** Pipeline health reporting. */
+  health?: HealthOptions;
+  /** A `MeterProvider` for the library's metrics, built when asked for and the app has none. */
+  metrics?: MetricsOptions;
   /** Batch span processor tuning. */
   batch?: BatchOptions;
   /** Upper bound on flush + shutdown at app close, in ms. Env: `TRACING_SHUTDOWN_TIMEOUT`. @default 5000 */

@@ -1,56 +1,57 @@
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ExportResultCode } from '@opentelemetry/core';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { OtlpSettings, ResolvedTracingConfig } from '../config/resolved-config.js';
+import type { ExporterChoice } from '../config/tracing-options.interface.js';
 import { BoundedMemorySpanExporter } from './bounded-memory.exporter.js';
+import { loadOptionalPeer } from './optional-peer.js';
 
-/** The exporter pipeline chosen by the configuration. */
-export interface ExportPipeline {
-  processor: SpanProcessor | undefined;
-  memoryExporter: BoundedMemorySpanExporter | undefined;
+/** One configured exporter, ready to sit behind its own queue. */
+export interface ExporterEntry {
+  name: string;
+  endpoint: string | undefined;
+  exporter: SpanExporter;
+  /** Exported synchronously as each span ends (memory, console) rather than batched. */
+  immediate: boolean;
 }
 
-/** Builds the exporter and its processor: simple for memory/console (immediate), batch for the rest. */
-export function createExportPipeline(config: ResolvedTracingConfig): ExportPipeline {
-  const { exporter } = config;
-  if (exporter === 'none') return { processor: undefined, memoryExporter: undefined };
-  if (exporter === 'memory') {
-    const memoryExporter = new BoundedMemorySpanExporter();
-    return { processor: new SimpleSpanProcessor(memoryExporter), memoryExporter };
+interface GrpcTraceExporterModule {
+  OTLPTraceExporter: new (options: { url: string; headers?: Record<string, string>; timeoutMillis: number }) => SpanExporter;
+}
+
+/** Builds every exporter of the configuration; the in-memory one is also returned for `getFinishedSpans()`. */
+export function createExporters(config: ResolvedTracingConfig): { entries: ExporterEntry[]; memory: BoundedMemorySpanExporter | undefined } {
+  let memory: BoundedMemorySpanExporter | undefined;
+  const entries = config.exporters.map((choice: ExporterChoice): ExporterEntry => {
+    if (choice === 'memory') {
+      memory = new BoundedMemorySpanExporter();
+      return { name: 'memory', endpoint: undefined, exporter: memory, immediate: true };
+    }
+    if (choice === 'console') return { name: 'console', endpoint: undefined, exporter: new ConsoleSpanExporter(), immediate: true };
+    if (choice === 'otlp') return { name: 'otlp', endpoint: safeEndpoint(config.otlp.endpoint), exporter: createOtlpExporter(config.otlp), immediate: false };
+    return { name: choice.constructor?.name || 'exporter', endpoint: undefined, exporter: choice, immediate: false };
+  });
+  return { entries, memory };
+}
+
+/** The official OTLP trace exporter for the protocol; gRPC is an optional peer, loaded only when asked for. */
+export function createOtlpExporter(otlp: OtlpSettings): SpanExporter {
+  const { endpoint: url, headers, protocol, timeoutMillis } = otlp;
+  if (protocol === 'grpc') {
+    const grpc = loadOptionalPeer<GrpcTraceExporterModule>('@opentelemetry/exporter-trace-otlp-grpc', 'otlp.protocol / OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL');
+    // Headers travel as gRPC metadata.
+    return new grpc.OTLPTraceExporter({ url, headers, timeoutMillis });
   }
-  if (exporter === 'console') return { processor: new SimpleSpanProcessor(new ConsoleSpanExporter()), memoryExporter: undefined };
-  const spanExporter: SpanExporter = exporter === 'otlp' ? createOtlpExporter(config) : guardExporter(exporter);
-  return { processor: new BatchSpanProcessor(spanExporter, config.batch), memoryExporter: undefined };
-}
-
-function createOtlpExporter(config: ResolvedTracingConfig): SpanExporter {
-  const { endpoint, headers, protocol, timeoutMillis } = config.otlp;
-  const options = { url: endpoint, headers, timeoutMillis };
+  const options = { url, headers, timeoutMillis };
   return protocol === 'http/json' ? new OtlpHttpJsonExporter(options) : new OtlpHttpProtoExporter(options);
 }
 
-/**
- * A user's exporter that throws from `export` instead of calling back would leave the batch processor's export
- * timer (`batch.exportTimeoutMillis`, 30 s by default) running past `app.close()`; report the throw as a
- * failed export instead.
- */
-function guardExporter(exporter: SpanExporter): SpanExporter {
-  return {
-    export(spans, resultCallback) {
-      try {
-        exporter.export(spans, resultCallback);
-      } catch (error) {
-        resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-      }
-    },
-    shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-  };
+/** The endpoint as logs and health may show it: no user, password or query (they can hold credentials). */
+export function safeEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return '(invalid endpoint)';
+  }
 }

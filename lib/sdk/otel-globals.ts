@@ -1,6 +1,7 @@
 import {
   context,
   createContextKey,
+  metrics,
   propagation,
   ProxyTracerProvider,
   ROOT_CONTEXT,
@@ -8,7 +9,8 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { PropagatorName } from '../config/tracing-options.interface.js';
+import { createPropagator } from './propagators.js';
 
 /**
  * The process-wide OpenTelemetry API globals (tracer provider, context manager, propagator): what is already
@@ -49,6 +51,16 @@ export function registerOwnProvider(provider: TracerProvider): (() => void) | un
   };
 }
 
+/** True when the app registered a MeterProvider (the API's default is a no-op one). */
+export function hasGlobalMeterProvider(): boolean {
+  return metrics.getMeterProvider().constructor?.name !== 'NoopMeterProvider';
+}
+
+/** True when a real propagator is registered: the no-op one has no fields; W3C, B3, Jaeger... have at least one. */
+export function hasGlobalPropagator(): boolean {
+  return propagation.fields().length > 0;
+}
+
 const PROBE = createContextKey('ai_tracing:context_manager_probe');
 
 /** True when a real context manager is registered: the no-op one never makes a context active. */
@@ -63,12 +75,12 @@ function hasGlobalContextManager(): boolean {
 let sharedGlobals: { users: number; release: () => void } | undefined;
 
 /**
- * Makes sure an AsyncLocalStorage context manager and W3C trace-context + baggage propagators are registered;
- * returns the release function of this user, or undefined when the app registered its own.
+ * Makes sure an AsyncLocalStorage context manager and a propagator (`propagators`, W3C trace-context + baggage by
+ * default) are registered; returns the release function of this user, or undefined when the app registered its own.
  */
-export function acquireContextAndPropagation(): (() => void) | undefined {
+export function acquireContextAndPropagation(propagators: PropagatorName[] | undefined): (() => void) | undefined {
   if (!sharedGlobals) {
-    const releases = registerMissingContextAndPropagation();
+    const releases = registerMissingContextAndPropagation(propagators);
     if (releases.length === 0) return undefined;
     sharedGlobals = { users: 0, release: () => releases.reverse().forEach((release) => release()) };
   }
@@ -87,7 +99,7 @@ export function acquireContextAndPropagation(): (() => void) | undefined {
  * Registers what is missing only: registering over a preloaded SDK's context manager or propagator fails
  * anyway, and the API reports each attempt as a diag error in the user's logs. Returns how to undo it.
  */
-function registerMissingContextAndPropagation(): Array<() => void> {
+function registerMissingContextAndPropagation(propagators: PropagatorName[] | undefined): Array<() => void> {
   const releases: Array<() => void> = [];
   if (!hasGlobalContextManager()) {
     const manager = new AsyncLocalStorageContextManager();
@@ -97,12 +109,7 @@ function registerMissingContextAndPropagation(): Array<() => void> {
       manager.disable();
     }
   }
-  // The no-op propagator has no fields; any real one (W3C, B3, Jaeger...) has at least one.
-  if (propagation.fields().length === 0) {
-    const propagator = new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    });
-    if (propagation.setGlobalPropagator(propagator)) releases.push(() => propagation.disable());
-  }
+  const propagator = hasGlobalPropagator() ? undefined : createPropagator(propagators ?? ['tracecontext', 'baggage']);
+  if (propagator && propagation.setGlobalPropagator(propagator)) releases.push(() => propagation.disable());
   return releases;
 }

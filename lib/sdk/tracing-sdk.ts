@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -12,10 +13,15 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { reportOnce } from '../core/safe-execute.js';
+import { acquireDiagLogger } from '../health/diag-logger.js';
+import { PipelineMonitor } from '../health/pipeline-monitor.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
+import { propagatorsIgnored } from '../tracing.messages.js';
 import type { BoundedMemorySpanExporter } from './bounded-memory.exporter.js';
-import { createExportPipeline } from './exporter.factory.js';
-import { acquireContextAndPropagation, hasGlobalTracerProvider, registerOwnProvider } from './otel-globals.js';
+import { ExportPipelineProcessor } from './export-pipeline.processor.js';
+import { ExportQueue } from './export-queue.js';
+import { createExporters } from './exporter.factory.js';
+import { acquireContextAndPropagation, hasGlobalPropagator, hasGlobalTracerProvider, registerOwnProvider } from './otel-globals.js';
 
 /** Where the tracer came from: created by us, passed in `tracerProvider`, reused from the global API, or disabled. */
 export type ProviderOrigin = 'created' | 'option' | 'global' | 'disabled';
@@ -28,6 +34,8 @@ const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
  */
 export class TracingSdk {
   private readonly cleanups: Array<() => void> = [];
+  /** The exporters' queues and counters of a provider this module created. */
+  pipeline: ExportPipelineProcessor | undefined;
 
   private constructor(
     readonly tracer: Tracer,
@@ -37,7 +45,10 @@ export class TracingSdk {
     private readonly shutdownTimeoutMillis: number,
   ) {}
 
-  /** Sets up tracing for `config`; `extraProcessors` (the trace store) join a provider we create. */
+  /**
+   * Sets up tracing for `config`; `extraProcessors` (the trace store) join a provider we create. Each exporter
+   * gets its own queue, so a slow or failing one never holds up another.
+   */
   static start(config: ResolvedTracingConfig, extraProcessors: SpanProcessor[] = []): TracingSdk {
     const timeout = config.shutdownTimeoutMillis;
     if (!config.enabled) {
@@ -47,28 +58,36 @@ export class TracingSdk {
     if (reused) {
       const origin: ProviderOrigin = config.tracerProvider ? 'option' : 'global';
       const sdk = new TracingSdk(reused.getTracer(LIBRARY_NAME, LIBRARY_VERSION), origin, undefined, undefined, timeout);
-      sdk.registerContextAndPropagation();
+      sdk.registerContextAndPropagation(config);
       return sdk;
     }
-    const pipeline = createExportPipeline(config);
-    const processors = [pipeline.processor, ...extraProcessors].filter((p): p is SpanProcessor => p !== undefined);
+    const { entries, memory } = createExporters(config);
+    const monitor = new PipelineMonitor(new Logger('AiTracing'), config.health.logIntervalMillis, config.batch.maxQueueSize);
+    const queues = entries.map(
+      (e) => new ExportQueue(e.name, e.endpoint, e.exporter, { ...config.batch, immediate: e.immediate }, monitor),
+    );
+    const pipeline = new ExportPipelineProcessor(queues);
     const provider = new BasicTracerProvider({
       resource: defaultResource().merge(
         resourceFromAttributes({
           ...config.resourceAttributes,
+          'service.instance.id': config.serviceInstanceId,
           'service.name': config.serviceName,
           ...(config.serviceVersion ? { 'service.version': config.serviceVersion } : {}),
         }),
       ),
       sampler: createSampler(config),
-      spanProcessors: processors,
-      spanLimits:
-        config.attributeValueLengthLimit === undefined ? undefined : { attributeValueLengthLimit: config.attributeValueLengthLimit },
+      spanProcessors: [pipeline, ...extraProcessors],
+      // Every limit is passed, so the SDK never reads an unvalidated OTEL_*_LIMIT from process.env itself.
+      generalLimits: { attributeCountLimit: config.spanLimits.attributeCountLimit, attributeValueLengthLimit: valueLength(config) },
+      spanLimits: { ...config.spanLimits, attributeValueLengthLimit: valueLength(config) },
     });
-    const sdk = new TracingSdk(provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION), 'created', provider, pipeline.memoryExporter, timeout);
+    const sdk = new TracingSdk(provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION), 'created', provider, memory, timeout);
+    sdk.pipeline = pipeline;
+    sdk.cleanups.push(() => monitor.stop(), acquireDiagLogger(config.logLevel));
     const unregister = registerOwnProvider(provider);
     if (unregister) sdk.cleanups.push(unregister);
-    sdk.registerContextAndPropagation();
+    sdk.registerContextAndPropagation(config);
     return sdk;
   }
 
@@ -102,10 +121,15 @@ export class TracingSdk {
     }
   }
 
-  private registerContextAndPropagation(): void {
-    const release = acquireContextAndPropagation();
+  private registerContextAndPropagation(config: ResolvedTracingConfig): void {
+    if (config.propagators !== undefined && hasGlobalPropagator()) new Logger('AiTracing').log(propagatorsIgnored(config.propagators));
+    const release = acquireContextAndPropagation(config.propagators);
     if (release) this.cleanups.push(release);
   }
+}
+
+function valueLength(config: ResolvedTracingConfig): number {
+  return config.attributeValueLengthLimit ?? Infinity;
 }
 
 function createSampler(config: ResolvedTracingConfig): Sampler {

@@ -11,7 +11,12 @@ import { envOf, isolateEnv } from './fixtures/env-isolation.js';
 import { dotenv, tempDir } from './fixtures/temp-files.js';
 
 type Env = Record<string, string>;
-const resolve = (env: Env, options: TracingModuleOptions = {}) => resolveTracingConfig(options, envOf(env));
+const resolve = (env: Env, options: TracingModuleOptions = {}) => resolveTracingConfig(options, envOf(env), undefined, false);
+
+/** The exporter setting as one value: 'none' for an empty list, the single entry, or the list. */
+function exporterOf(c: ResolvedTracingConfig): unknown {
+  return c.exporters.length === 0 ? 'none' : c.exporters.length === 1 ? c.exporters[0] : c.exporters;
+}
 
 /** One row of a parsing table: environment (and options) in, one resolved value out. */
 interface Row {
@@ -35,7 +40,7 @@ describe('defaults (nothing set)', () => {
     assert.equal(c.serviceName, 'nestjs-app');
     assert.equal(c.serviceVersion, undefined);
     assert.deepEqual(c.resourceAttributes, {});
-    assert.equal(c.exporter, 'console');
+    assert.equal(exporterOf(c), 'console');
     assert.deepEqual(c.otlp, { endpoint: 'http://localhost:4318/v1/traces', headers: {}, protocol: 'http/protobuf', timeoutMillis: 10_000 });
     assert.equal(c.tracerProvider, undefined);
     assert.equal(c.sampleRate, 1);
@@ -58,7 +63,7 @@ describe('defaults (nothing set)', () => {
     const blank = { OTEL_SERVICE_NAME: '', TRACING_EXPORTER: '  ', TRACING_SAMPLE_RATE: '', TRACING_CAPTURE_CONTENT: ' ', OTEL_EXPORTER_OTLP_ENDPOINT: '' };
     const c = resolve(blank);
     assert.equal(c.serviceName, 'nestjs-app');
-    assert.equal(c.exporter, 'console');
+    assert.equal(exporterOf(c), 'console');
     assert.equal(c.sampleRate, 1);
     assert.equal(c.captureContent, false);
   });
@@ -91,7 +96,7 @@ describe('standard OTEL_* variables', () => {
     {
       title: 'OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces and selects the otlp exporter',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
-      pick: (c) => [c.exporter, c.otlp.endpoint],
+      pick: (c) => [exporterOf(c), c.otlp.endpoint],
       expected: ['otlp', 'http://collector:4318/v1/traces'],
     },
     {
@@ -103,7 +108,7 @@ describe('standard OTEL_* variables', () => {
     {
       title: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is and wins over OTEL_EXPORTER_OTLP_ENDPOINT',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom' },
-      pick: (c) => [c.exporter, c.otlp.endpoint],
+      pick: (c) => [exporterOf(c), c.otlp.endpoint],
       expected: ['otlp', 'http://traces:4318/custom'],
     },
     {
@@ -174,12 +179,12 @@ describe('standard OTEL_* variables', () => {
       pick: (c) => [c.sampleRate, c.parentBasedSampling],
       expected: [1, true],
     },
-    { title: 'OTEL_TRACES_EXPORTER=console', env: { OTEL_TRACES_EXPORTER: 'console' }, pick: (c) => c.exporter, expected: 'console' },
-    { title: 'OTEL_TRACES_EXPORTER=none', env: { OTEL_TRACES_EXPORTER: 'none' }, pick: (c) => c.exporter, expected: 'none' },
+    { title: 'OTEL_TRACES_EXPORTER=console', env: { OTEL_TRACES_EXPORTER: 'console' }, pick: (c) => exporterOf(c), expected: 'console' },
+    { title: 'OTEL_TRACES_EXPORTER=none', env: { OTEL_TRACES_EXPORTER: 'none' }, pick: (c) => exporterOf(c), expected: 'none' },
     {
       title: 'OTEL_TRACES_EXPORTER=otlp (default endpoint)',
       env: { OTEL_TRACES_EXPORTER: 'otlp' },
-      pick: (c) => [c.exporter, c.otlp.endpoint],
+      pick: (c) => [exporterOf(c), c.otlp.endpoint],
       expected: ['otlp', 'http://localhost:4318/v1/traces'],
     },
     {
@@ -222,14 +227,14 @@ describe('TRACING_* variables', () => {
     ...(['otlp', 'console', 'memory', 'none'] as const).map((name) => ({
       title: `TRACING_EXPORTER=${name}`,
       env: { TRACING_EXPORTER: name },
-      pick: (c: ResolvedTracingConfig) => c.exporter,
+      pick: (c: ResolvedTracingConfig) => exporterOf(c),
       expected: name,
     })),
-    { title: 'TRACING_EXPORTER is case-insensitive', env: { TRACING_EXPORTER: 'Memory' }, pick: (c) => c.exporter, expected: 'memory' },
+    { title: 'TRACING_EXPORTER is case-insensitive', env: { TRACING_EXPORTER: 'Memory' }, pick: (c) => exporterOf(c), expected: 'memory' },
     {
       title: 'TRACING_EXPORTER wins over OTEL_TRACES_EXPORTER and an OTLP endpoint',
       env: { TRACING_EXPORTER: 'memory', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' },
-      pick: (c) => c.exporter,
+      pick: (c) => exporterOf(c),
       expected: 'memory',
     },
     ...['0', '1', '0.3'].map((rate) => ({
@@ -268,7 +273,7 @@ describe('TRACING_* variables', () => {
     {
       title: 'TRACING_STORE_ENABLED=true: store on, explorer on, exporter none by default',
       env: { TRACING_STORE_ENABLED: 'true' },
-      pick: (c) => [c.store.enabled, c.store.path, c.explorer.enabled, c.exporter],
+      pick: (c) => [c.store.enabled, c.store.path, c.explorer.enabled, exporterOf(c)],
       expected: [true, '.traces/traces.db', true, 'none'],
     },
     {
@@ -339,7 +344,7 @@ describe('precedence: explicit options > environment > defaults', () => {
     // [field, pick, with options, env only, defaults]
     ['enabled', (c) => c.enabled, true, false, true],
     ['serviceName', (c) => c.serviceName, 'option-service', 'env-service', 'nestjs-app'],
-    ['exporter', (c) => c.exporter, 'memory', 'console', 'console'],
+    ['exporter', (c) => exporterOf(c), 'memory', 'console', 'console'],
     ['otlp.endpoint', (c) => c.otlp.endpoint, 'http://option:4318/v1/traces', 'http://env:4318/v1/traces', 'http://localhost:4318/v1/traces'],
     ['otlp.protocol', (c) => c.otlp.protocol, 'http/protobuf', 'http/json', 'http/protobuf'],
     ['otlp.headers', (c) => c.otlp.headers, { a: 'env', b: 'option' }, { a: 'env', b: 'env' }, {}],
@@ -361,12 +366,12 @@ describe('precedence: explicit options > environment > defaults', () => {
   }
 
   it('an otlp.endpoint option alone selects the otlp exporter', () => {
-    assert.equal(resolve({}, { otlp: { endpoint: 'http://collector:4318/v1/traces' } }).exporter, 'otlp');
+    assert.equal(exporterOf(resolve({}, { otlp: { endpoint: 'http://collector:4318/v1/traces' } })), 'otlp');
   });
 
   it('accepts a SpanExporter instance as exporter', () => {
     const exporter = new InMemorySpanExporter();
-    assert.equal(resolve({ TRACING_EXPORTER: 'console' }, { exporter }).exporter, exporter);
+    assert.equal(exporterOf(resolve({ TRACING_EXPORTER: 'console' }, { exporter })), exporter);
   });
 });
 
@@ -421,7 +426,7 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     'TRACING_EXPORTER=jaegr',
     { TRACING_EXPORTER: 'jaegr' },
     {},
-    'nestjs-ai-tracing: invalid environment variable TRACING_EXPORTER="jaegr": expected one of "otlp", "console", "memory", "none"',
+    'nestjs-ai-tracing: invalid environment variable TRACING_EXPORTER="jaegr": expected a comma-separated list of "otlp", "console", "memory", "none"',
   ],
   [
     'OTEL_EXPORTER_OTLP_ENDPOINT=not a url',
@@ -460,10 +465,10 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     'nestjs-ai-tracing: invalid environment variable TRACING_COST_TRACKING="2": expected a boolean (true/false, 1/0, yes/no, on/off)',
   ],
   [
-    'OTEL_EXPORTER_OTLP_PROTOCOL=grpc',
-    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    'OTEL_EXPORTER_OTLP_PROTOCOL=thrift',
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' },
     {},
-    'nestjs-ai-tracing: invalid environment variable OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected one of "http/protobuf", "http/json"',
+    'nestjs-ai-tracing: invalid environment variable OTEL_EXPORTER_OTLP_PROTOCOL="thrift": expected one of "http/protobuf", "http/json", "grpc"',
   ],
   [
     'OTEL_TRACES_SAMPLER=jaeger_remote',
@@ -481,7 +486,7 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     'OTEL_TRACES_EXPORTER=zipkin',
     { OTEL_TRACES_EXPORTER: 'zipkin' },
     {},
-    'nestjs-ai-tracing: invalid environment variable OTEL_TRACES_EXPORTER="zipkin": expected one of "otlp", "console", "none"',
+    'nestjs-ai-tracing: invalid environment variable OTEL_TRACES_EXPORTER="zipkin": expected a comma-separated list of "otlp", "console", "none"',
   ],
   [
     'OTEL_RESOURCE_ATTRIBUTES without =',
@@ -585,7 +590,7 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     'option exporter: an object that is not a SpanExporter',
     {},
     { exporter: {} as unknown as 'otlp' },
-    'nestjs-ai-tracing: invalid option exporter=object: expected one of "otlp", "console", "memory", "none" or a SpanExporter instance',
+    'nestjs-ai-tracing: invalid option exporter=object: expected one of "otlp", "console", "memory", "none", a SpanExporter instance, or an array of them',
   ],
   [
     'option enabled: 1',
@@ -607,10 +612,10 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     'nestjs-ai-tracing: invalid option otlp.endpoint="collector:4318": expected an absolute http:// or https:// URL',
   ],
   [
-    "option otlp.protocol: 'grpc'",
+    "option otlp.protocol: 'thrift'",
     {},
-    { otlp: { protocol: 'grpc' as 'http/json' } },
-    'nestjs-ai-tracing: invalid option otlp.protocol="grpc": expected one of "http/protobuf", "http/json"',
+    { otlp: { protocol: 'thrift' as 'http/json' } },
+    'nestjs-ai-tracing: invalid option otlp.protocol="thrift": expected one of "http/protobuf", "http/json", "grpc"',
   ],
   [
     'option otlp.headers with a non-string value',
@@ -728,7 +733,7 @@ describe('bad input fails application bootstrap', () => {
     [{ TRACING_SAMPLE_RATE: '2' }, 'nestjs-ai-tracing: invalid environment variable TRACING_SAMPLE_RATE="2": expected a number from 0 to 1'],
     [
       { TRACING_EXPORTER: 'jaegr' },
-      'nestjs-ai-tracing: invalid environment variable TRACING_EXPORTER="jaegr": expected one of "otlp", "console", "memory", "none"',
+      'nestjs-ai-tracing: invalid environment variable TRACING_EXPORTER="jaegr": expected a comma-separated list of "otlp", "console", "memory", "none"',
     ],
     [
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' },

@@ -56,7 +56,7 @@ describe('TracingModule.forRoot', () => {
     console.dir = (item: unknown) => void printed.push(item);
     try {
       const app = await boot(TracingModule.forRoot());
-      assert.equal(configOf(app).exporter, 'console');
+      assert.deepEqual(configOf(app).exporters, ['console']);
       assert.equal(sdkOf(app).origin, 'created');
       await runResearch(app, 'job-default');
     } finally {
