@@ -8,18 +8,28 @@ export type { WithSpanOptions } from './tracing.service.js';
 export { TracingConfigError } from './config/tracing-config.error.js';
 export type {
   BatchOptions,
+  DiagLogLevelName,
   ExplorerOptions,
+  ExporterChoice,
   ExporterName,
+  HealthOptions,
   HttpTracingOptions,
+  MetricsExporterName,
+  MetricsOptions,
   ModelPrice,
   OtlpOptions,
   OtlpProtocol,
   PricingOptions,
+  PropagatorName,
   RequestReader,
+  SpanLimitOptions,
   TraceStoreOptions,
   TracingModuleOptions,
   WebSocketTracingOptions,
 } from './config/tracing-options.interface.js';
+export { TracingHealthIndicator } from './health/tracing-health.indicator.js';
+export type { TracingIndicatorDetails, TracingIndicatorResult } from './health/tracing-health.indicator.js';
+export type { ExporterHealth, HealthStatus, StoreHealth, StoreHealthSource, TracingHealth } from './health/tracing-health.js';
 export type { Attribution, TokenUsage } from './core/span-scope.js';
 
 export { CostService } from './cost/cost.service.js';

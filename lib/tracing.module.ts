@@ -7,6 +7,7 @@ import type { TracingModuleOptions } from './config/tracing-options.interface.js
 import { CostService } from './cost/cost.service.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { TRACING_INTERCEPTOR_PROVIDERS } from './interceptors/tracing-interceptors.providers.js';
+import { TracingHealthIndicator } from './health/tracing-health.indicator.js';
 import { TracingSdk } from './sdk/tracing-sdk.js';
 import { traceStoreProviders } from './store/store.providers.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -47,9 +48,10 @@ import { TracingService } from './tracing.service.js';
     ProviderCallCostRecorder,
     TracingLifecycle,
     TracingService,
+    TracingHealthIndicator,
     ...TRACING_INTERCEPTOR_PROVIDERS,
   ],
-  exports: [TracingService, CostService, TraceStoreService, TRACING_CONFIG],
+  exports: [TracingService, TracingHealthIndicator, CostService, TraceStoreService, TRACING_CONFIG],
 })
 export class TracingModule extends ConfigurableTracingModule {
   /** Configures tracing from `options` (all optional), the environment and defaults, in that order. */

@@ -3,8 +3,9 @@ import { context, INVALID_SPAN_CONTEXT, SpanKind, trace, type Attributes, type S
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { runInSpan } from './core/span-engine.js';
 import { getScope, mergeAttribution, type Attribution, type TokenUsage } from './core/span-scope.js';
+import { healthSnapshot, type StoreHealthSource, type TracingHealth } from './health/tracing-health.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
-import { TRACING_SDK } from './tracing.constants.js';
+import { TRACE_STORE, TRACING_SDK } from './tracing.constants.js';
 
 /** Options of `TracingService.withSpan`. */
 export interface WithSpanOptions {
@@ -20,7 +21,10 @@ export interface WithSpanOptions {
  */
 @Injectable()
 export class TracingService {
-  constructor(@Inject(TRACING_SDK) private readonly sdk: TracingSdk) {}
+  constructor(
+    @Inject(TRACING_SDK) private readonly sdk: TracingSdk,
+    @Inject(TRACE_STORE) private readonly store: StoreHealthSource | null,
+  ) {}
 
   /** Trace id of the active span (for log correlation), or undefined outside any span. */
   traceId(): string | undefined {
@@ -75,6 +79,18 @@ export class TracingService {
     scope.usageRecordedByUser = true;
     if (responseModel) scope.responseModel = responseModel;
     return true;
+  }
+
+  /**
+   * The tracing pipeline's health: spans started and ended, and per exporter what was exported, dropped at a
+   * full queue, lost in failed exports, still queued or being exported, the last error and when; the trace
+   * store's writes and drops. `degraded` while an exporter's exports fail or the store is unavailable.
+   * Cheap (counters only): fine for a health endpoint.
+   * @example
+   * const { status, exporters } = tracing.health();
+   */
+  health(): TracingHealth {
+    return healthSnapshot(this.sdk.origin, this.sdk.pipeline, this.store);
   }
 
   /** Exports all finished spans now (bounded by `shutdownTimeoutMillis`). */

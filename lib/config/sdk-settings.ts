@@ -96,25 +96,25 @@ function resolveSpanLimits(o: TracingModuleOptions, env: EnvReader): ResolvedTra
 
 /** `propagators` option or `OTEL_PROPAGATORS` (comma list; `none` only alone); undefined = the default. */
 function resolvePropagators(o: TracingModuleOptions, env: EnvReader): PropagatorName[] | undefined {
-  const allowed = `a list of ${PROPAGATORS.map((p) => `"${p}"`).join(', ')} ("none" only alone)`;
+  const allowed = `${PROPAGATORS.map((p) => `"${p}"`).join(', ')} ("none" only alone)`;
   let names: PropagatorName[];
   let source: string;
   let raw: unknown;
   if (o.propagators !== undefined) {
     [source, raw] = ['propagators', o.propagators];
-    if (!Array.isArray(o.propagators)) reject(source, raw, `an array: ${allowed}`);
-    names = o.propagators.map((p, i) => parseEnum(`propagators[${i}]`, p, PROPAGATORS) ?? reject(`propagators[${i}]`, p, allowed));
+    if (!Array.isArray(o.propagators)) reject(source, raw, `an array of ${allowed}`);
+    names = o.propagators.map((p, i) => parseEnum(`propagators[${i}]`, p, PROPAGATORS) ?? reject(`propagators[${i}]`, p, `one of ${allowed}`));
   } else {
     [source, raw] = ['OTEL_PROPAGATORS', env('OTEL_PROPAGATORS')];
     if (raw === undefined || (raw as string).trim() === '') return undefined;
     names = (raw as string)
       .split(',')
       .filter((part) => part.trim() !== '')
-      .map((part) => PROPAGATORS.find((p) => p === part.trim().toLowerCase()) ?? reject(source, raw, `a comma-separated ${allowed}`));
+      .map((part) => PROPAGATORS.find((p) => p === part.trim().toLowerCase()) ?? reject(source, raw, `a comma-separated list of ${allowed}`));
   }
   const unique = [...new Set(names)];
   if (unique.includes('none')) {
-    if (unique.length > 1) reject(source, raw, allowed);
+    if (unique.length > 1) reject(source, raw, `a list of ${allowed}`);
     return [];
   }
   return unique;

@@ -1,4 +1,4 @@
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /**
@@ -11,10 +11,16 @@ export class BoundedMemorySpanExporter extends InMemorySpanExporter {
     super();
   }
 
+  /** Answers synchronously (the SDK's answers on a timer), so its export counters are final when a call returns. */
   override export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    super.export(spans, resultCallback);
+    if (this._stopped) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('Exporter has been stopped') });
+      return;
+    }
     const kept = this.getFinishedSpans();
+    kept.push(...spans);
     if (kept.length > this.limit) kept.splice(0, kept.length - this.limit);
+    resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
   /** Stops accepting spans but, unlike the SDK's exporter, does not drop the ones it holds. */

@@ -2,6 +2,7 @@ import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { reportOnce, safeExecute } from '../core/safe-execute.js';
 import { getAttribution } from '../core/span-scope.js';
+import { describeThrown } from '../core/thrown-value.js';
 import { storeQueueFull } from '../tracing.messages.js';
 import { toSpanRow } from './span-row.js';
 import type { SpanWriter } from './span-writer.js';
@@ -26,6 +27,9 @@ export interface TraceStoreProcessorCounters {
   dropped: number;
   /** Spans lost to a database error. */
   failed: number;
+  /** The last database error, and when (epoch ms). */
+  lastError?: string;
+  lastErrorAt?: number;
 }
 
 /**
@@ -36,7 +40,7 @@ export interface TraceStoreProcessorCounters {
 export class TraceStoreProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
   private readonly workflows = new WeakMap<object, string>();
-  private readonly counters = { written: 0, dropped: 0, failed: 0 };
+  private readonly counters: Omit<TraceStoreProcessorCounters, 'queued'> = { written: 0, dropped: 0, failed: 0 };
   private readonly batchSize: number;
   private readonly flushDelayMillis: number;
   private timer: NodeJS.Timeout | undefined;
@@ -128,6 +132,8 @@ export class TraceStoreProcessor implements SpanProcessor {
       this.counters.written += this.writer.write(rows);
     } catch (error) {
       this.counters.failed += batch.length;
+      this.counters.lastError = describeThrown(error).message;
+      this.counters.lastErrorAt = Date.now();
       reportOnce('trace store write', error);
     }
   }

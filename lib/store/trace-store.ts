@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { TracingConfigError } from '../config/tracing-config.error.js';
 import { reportOnce } from '../core/safe-execute.js';
+import { iso, type StoreHealth, type StoreHealthSource } from '../health/tracing-health.js';
 import { storeOpenFailed } from '../tracing.messages.js';
 import { SpanWriter } from './span-writer.js';
 import { loadSqliteDriver, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from './sqlite-driver.js';
@@ -40,7 +41,7 @@ const PRUNE_CHUNK = 1000;
  * `processor` (add it to the tracer provider) and read by `TraceStoreService`. Retention (age and count)
  * runs at open and then periodically on an unref'd timer.
  */
-export class TraceStore {
+export class TraceStore implements StoreHealthSource {
   /** Span processor that writes finished spans to this store. */
   readonly processor: TraceStoreProcessor;
   private readonly statements = new Map<string, SqliteStatement>();
@@ -139,6 +140,21 @@ export class TraceStore {
     const traces = (this.statement('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
     const spans = (this.statement('SELECT COUNT(*) AS n FROM spans').get() as { n: number }).n;
     return { path: this.path, traces, spans, ...this.processor.stats() };
+  }
+
+  /** The processor's counters, without touching the database (cheap enough for a health endpoint). */
+  health(): StoreHealth {
+    const { queued, written, dropped, failed, lastError, lastErrorAt } = this.processor.stats();
+    return {
+      backend: 'sqlite',
+      available: this.open,
+      queued,
+      written,
+      dropped,
+      failed,
+      ...(lastError !== undefined ? { lastError } : {}),
+      ...(lastErrorAt !== undefined ? { lastErrorAt: iso(lastErrorAt) } : {}),
+    };
   }
 
   /** Writes queued spans, stops retention and closes the file. Safe to call twice. */

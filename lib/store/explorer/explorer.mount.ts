@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../../config/resolved-config.js';
 import { TRACING_CONFIG } from '../../tracing.constants.js';
+import { TracingService } from '../../tracing.service.js';
 import { explorerWithoutStore } from '../../tracing.messages.js';
 import { TraceStoreService } from '../trace-store.service.js';
 import { mountExplorer, normalizeBase } from './explorer.routes.js';
@@ -19,6 +20,7 @@ export class ExplorerMount implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TRACING_CONFIG) private readonly config: ResolvedTracingConfig,
     private readonly traces: TraceStoreService,
+    private readonly tracing: TracingService,
   ) {}
 
   /** Mount path of the explorer, or `undefined` when it is not served. */
@@ -35,7 +37,7 @@ export class ExplorerMount implements OnModuleInit {
     }
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
-    mountExplorer(adapter, { path: explorer.path, token: explorer.token }, this.traces);
+    mountExplorer(adapter, { path: explorer.path, token: explorer.token, health: () => this.tracing.health() }, this.traces);
     this.mountedAt = normalizeBase(explorer.path) || '/';
   }
 }

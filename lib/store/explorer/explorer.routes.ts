@@ -15,6 +15,8 @@ export interface ExplorerMountOptions {
   path: string;
   /** Bearer token every request must carry; none when undefined. */
   token: string | undefined;
+  /** The tracing pipeline's health, shown with the store's stats. */
+  health?: () => unknown;
 }
 
 /** What one explorer request answers. */
@@ -31,6 +33,7 @@ interface ExplorerRequest {
   base: string;
   query: QueryParams;
   headers: IncomingHttpHeaders;
+  health: (() => unknown) | undefined;
 }
 
 type Route = (request: ExplorerRequest, service: TraceStoreService) => Answer;
@@ -62,7 +65,7 @@ const API_ROUTES: Array<[string, Route]> = [
   ['/api/stats', (r, s) => {
     noQuery(r.query);
     const { path: _path, ...stats } = s.stats();
-    return ok(stats);
+    return ok({ ...stats, health: r.health?.() });
   }],
 ];
 
@@ -75,7 +78,7 @@ export function mountExplorer(adapter: AbstractHttpAdapter, options: ExplorerMou
   const base = normalizeBase(options.path);
   const auth = new ExplorerAuth(options.token);
   const handle = (route: Route | null) => (req: unknown, res: unknown) => {
-    const answer = answerRequest(adapter, req, base, auth, route && ((request) => route(request, service)));
+    const answer = answerRequest(adapter, req, base, auth, route && ((request) => route({ ...request, health: options.health }, service)));
     send(adapter, res, answer);
   };
   adapter.get(base || '/', handle(null));
@@ -87,7 +90,7 @@ function answerRequest(
   req: unknown,
   base: string,
   auth: ExplorerAuth,
-  route: ((request: ExplorerRequest) => Answer) | null,
+  route: ((request: Omit<ExplorerRequest, 'health'>) => Answer) | null,
 ): Answer {
   const isPage = route === null;
   try {

@@ -108,7 +108,18 @@ export const PAGE_SCRIPT_CORE = String.raw`
       stats.textContent = '';
       add(stats, [fmtInt(s.traces) + ' traces · ' + fmtInt(s.spans) + ' spans']);
       if (s.dropped > 0) add(stats, h('span', { class: 'warn' }, ' · ' + fmtInt(s.dropped) + ' dropped'));
+      addPipelineHealth(s.health);
     }).catch(function () { stats.textContent = ''; });
+  }
+  // The export pipeline's state (TracingService.health()): a warning per failing exporter, its losses on hover.
+  function addPipelineHealth(health) {
+    if (!health || !health.exporters) return;
+    health.exporters.forEach(function (e) {
+      var lost = e.failed + e.dropped;
+      if (e.status !== 'failing' && lost === 0) return;
+      var text = ' · ' + e.name + (e.status === 'failing' ? ' failing' : '') + (lost > 0 ? ', ' + fmtInt(lost) + ' spans lost' : '');
+      add(stats, h('span', { class: 'warn', 'data-exporter': e.name, title: e.lastError || '' }, text));
+    });
   }
 
   // ---- routing ----
