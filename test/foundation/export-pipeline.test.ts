@@ -13,7 +13,7 @@ import { startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.j
 import { RecordingExporter } from './fixtures/recording.exporter.js';
 
 let app: TracedApp | undefined;
-let receivers: Array<OtlpReceiver | OtlpGrpcReceiver> = [];
+const receivers: Array<OtlpReceiver | OtlpGrpcReceiver> = [];
 let restoreEnv: () => void = () => undefined;
 
 beforeEach(() => {
