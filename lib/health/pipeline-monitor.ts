@@ -14,6 +14,8 @@ interface Episode {
   droppedAtStart: number;
   failedAtLast: number;
   droppedAtLast: number;
+  /** The failure warning was given (an episode opened by drops may start failing later). */
+  failureWarned: boolean;
 }
 
 /**
@@ -33,8 +35,9 @@ export class PipelineMonitor implements ExportQueueListener {
   ) {}
 
   exportFailed(queue: ExportQueue): void {
-    if (this.episodes.has(queue)) return;
-    this.open(queue, 'failed');
+    const episode = this.episodes.get(queue) ?? this.open(queue, 'failed');
+    if (episode.failureWarned) return;
+    episode.failureWarned = true;
     this.out.warn(exportFailing(target(queue), queue.lastError ?? 'export failed', this.intervalMillis));
   }
 
@@ -55,19 +58,22 @@ export class PipelineMonitor implements ExportQueueListener {
     this.episodes.clear();
   }
 
-  private open(queue: ExportQueue, cause: 'failed' | 'dropped'): void {
-    this.episodes.set(queue, {
+  private open(queue: ExportQueue, cause: 'failed' | 'dropped'): Episode {
+    const episode: Episode = {
       since: Date.now(),
       // The batch or the span that opened the episode is part of it (counted before the listener hears of it).
       failedAtStart: queue.failed - (cause === 'failed' ? queue.lastFailedBatch : 0),
       droppedAtStart: queue.dropped - (cause === 'dropped' ? 1 : 0),
       failedAtLast: queue.failed,
       droppedAtLast: queue.dropped,
-    });
+      failureWarned: false,
+    };
+    this.episodes.set(queue, episode);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), this.intervalMillis);
       this.timer.unref();
     }
+    return episode;
   }
 
   private tick(): void {
