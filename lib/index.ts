@@ -27,6 +27,9 @@ export type {
   TracingModuleOptions,
   WebSocketTracingOptions,
 } from './config/tracing-options.interface.js';
+export { traceLogFields } from './logging/trace-log-fields.js';
+export type { TraceLogFields } from './logging/trace-log-fields.js';
+export { TracingConsoleLogger } from './logging/tracing-console.logger.js';
 export { TracingHealthIndicator } from './health/tracing-health.indicator.js';
 export type { TracingIndicatorDetails, TracingIndicatorResult } from './health/tracing-health.indicator.js';
 export type { ExporterHealth, HealthStatus, StoreHealth, StoreHealthSource, TracingHealth } from './health/tracing-health.js';
