@@ -27,9 +27,6 @@ export interface TraceStoreProcessorCounters {
   dropped: number;
   /** Spans lost to a database error. */
   failed: number;
-  /** The last database error, and when (epoch ms). */
-  lastError?: string;
-  lastErrorAt?: number;
 }
 
 /**
@@ -40,7 +37,8 @@ export interface TraceStoreProcessorCounters {
 export class TraceStoreProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
   private readonly workflows = new WeakMap<object, string>();
-  private readonly counters: Omit<TraceStoreProcessorCounters, 'queued'> = { written: 0, dropped: 0, failed: 0 };
+  private readonly counters = { written: 0, dropped: 0, failed: 0 };
+  private failure: { message: string; at: number } | undefined;
   private readonly batchSize: number;
   private readonly flushDelayMillis: number;
   private timer: NodeJS.Timeout | undefined;
@@ -98,6 +96,11 @@ export class TraceStoreProcessor implements SpanProcessor {
     return { queued: this.queue.length, ...this.counters };
   }
 
+  /** The last database error and when (epoch ms), if any. */
+  lastFailure(): { message: string; at: number } | undefined {
+    return this.failure;
+  }
+
   private schedule(): void {
     if (this.queue.length >= this.batchSize) {
       this.immediate ??= setImmediate(() => {
@@ -132,8 +135,7 @@ export class TraceStoreProcessor implements SpanProcessor {
       this.counters.written += this.writer.write(rows);
     } catch (error) {
       this.counters.failed += batch.length;
-      this.counters.lastError = describeThrown(error).message;
-      this.counters.lastErrorAt = Date.now();
+      this.failure = { message: describeThrown(error).message, at: Date.now() };
       reportOnce('trace store write', error);
     }
   }

@@ -144,16 +144,12 @@ export class TraceStore implements StoreHealthSource {
 
   /** The processor's counters, without touching the database (cheap enough for a health endpoint). */
   health(): StoreHealth {
-    const { queued, written, dropped, failed, lastError, lastErrorAt } = this.processor.stats();
+    const failure = this.processor.lastFailure();
     return {
       backend: 'sqlite',
       available: this.open,
-      queued,
-      written,
-      dropped,
-      failed,
-      ...(lastError !== undefined ? { lastError } : {}),
-      ...(lastErrorAt !== undefined ? { lastErrorAt: iso(lastErrorAt) } : {}),
+      ...this.processor.stats(),
+      ...(failure ? { lastError: failure.message, lastErrorAt: iso(failure.at) } : {}),
     };
   }
 

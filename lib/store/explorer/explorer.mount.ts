@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../../config/resolved-config.js';
 import { TRACING_CONFIG } from '../../tracing.constants.js';
@@ -20,7 +20,8 @@ export class ExplorerMount implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TRACING_CONFIG) private readonly config: ResolvedTracingConfig,
     private readonly traces: TraceStoreService,
-    private readonly tracing: TracingService,
+    // Optional: the store and explorer providers also run without the rest of the module (their tests).
+    @Optional() private readonly tracing?: TracingService,
   ) {}
 
   /** Mount path of the explorer, or `undefined` when it is not served. */
@@ -37,7 +38,7 @@ export class ExplorerMount implements OnModuleInit {
     }
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
-    mountExplorer(adapter, { path: explorer.path, token: explorer.token, health: () => this.tracing.health() }, this.traces);
+    mountExplorer(adapter, { path: explorer.path, token: explorer.token, health: () => this.tracing?.health() }, this.traces);
     this.mountedAt = normalizeBase(explorer.path) || '/';
   }
 }
