@@ -11,7 +11,7 @@ import { AttributionAttributes, CostAttributes, TraceStoreService, TracingServic
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
-import { artifactPath, launchChromium, openDesktopPage } from '../support/browser.js';
+import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } from '../support/browser.js';
 import { parentOf, waitForSpans } from '../support/tracing-harness.js';
 
 const TOKEN = 'sample-explorer-token';
@@ -22,7 +22,7 @@ const RUN_ROUTE = 'POST /workflows/:workflowId/runs';
  * store in a temp SQLite file, explorer behind a token) plays the demo session, then headless Chromium opens
  * `/_tracing`. Every figure on the page is checked against the spans the app finished (in-memory exporter).
  */
-describe('sample app: the explorer after the demo session, in headless Chromium', () => {
+describe('sample app: the explorer after the demo session, in headless Chromium', { skip: skipWithoutBrowser() }, () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'sample-app-explorer-'));
   let modelServer: ModelServer | undefined;
   let app: INestApplication | undefined;

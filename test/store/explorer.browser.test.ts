@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { artifactPath, launchChromium, openDesktopPage } from '../support/browser.js';
+import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } from '../support/browser.js';
 import { createResearchWorkflow, createSupportWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
 import { openTracedStore, tempDir, traceIdOf } from './support/store-harness.js';
@@ -31,7 +31,7 @@ async function seedDemo(path: string): Promise<{ okResearchTraceId: string; trac
   return { okResearchTraceId, traces: runs.length };
 }
 
-describe('explorer in headless Chromium', () => {
+describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => {
   const tmp = tempDir();
   const path = join(tmp.dir, 'traces.db');
   let seeded: { okResearchTraceId: string; traces: number };
