@@ -145,3 +145,17 @@ export const GenAiMetrics = {
   TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   COST: 'gen_ai.client.cost',
 } as const;
+
+/**
+ * Duration histograms (seconds) of the work the decorators and interceptors trace: the GenAI and HTTP semantic
+ * convention names where they exist; `websocket.server.message.duration` is this library's own.
+ */
+export const OperationMetrics = {
+  WORKFLOW_DURATION: 'gen_ai.workflow.duration',
+  AGENT_DURATION: 'gen_ai.invoke_agent.duration',
+  TOOL_DURATION: 'gen_ai.execute_tool.duration',
+  HTTP_SERVER_DURATION: 'http.server.request.duration',
+  WEBSOCKET_MESSAGE_DURATION: 'websocket.server.message.duration',
+  /** Label of the non-HTTP histograms: `ok`, `error` or `cancelled` (HTTP has its status code). */
+  OUTCOME: 'outcome',
+} as const;

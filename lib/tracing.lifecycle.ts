@@ -4,6 +4,7 @@ import type { ResolvedTracingConfig } from './config/resolved-config.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { installRuntime } from './core/runtime.js';
 import { secretKeyMatcher } from './core/serialize.js';
+import { OperationMetricsRecorder } from './metrics/operation-metrics.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
 import type { TraceStore } from './store/trace-store.js';
 import { storeOnReusedProvider } from './tracing.messages.js';
@@ -32,6 +33,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
       maxContentLength: config.maxContentLength,
       isSecretKey: secretKeyMatcher(config.redactKeys),
       recorder,
+      metrics: new OperationMetricsRecorder(),
       spanSink: feedStore ? (span) => store.processor.onEnd(span as unknown as ReadableSpan) : undefined,
       websocket: { enabled: config.websocket.enabled, ignoreEvents: config.websocket.ignoreEvents },
     });

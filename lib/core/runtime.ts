@@ -1,4 +1,4 @@
-import { trace, type Span, type Tracer } from '@opentelemetry/api';
+import { trace, type Attributes, type Span, type SpanKind, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 import type { SpanScope } from './span-scope.js';
 
@@ -22,6 +22,19 @@ export interface ProviderCallRecorder {
   recordWorkflowRun?(workflowName: string, scope: SpanScope): void;
 }
 
+/** Records the duration of a finished library span (implemented in `metrics/`). */
+export interface SpanMetricsRecorder {
+  record(spec: SpanSpecLike, scope: SpanScope, outcome: 'ok' | 'error' | 'cancelled', endTime: number | undefined): void;
+}
+
+/** The parts of a `SpanSpec` the metrics read (kept structural so `runtime` does not import the engine). */
+export interface SpanSpecLike {
+  role: SpanScope['role'];
+  kind?: SpanKind;
+  attributes?: Attributes;
+  startTime?: TimeInput;
+}
+
 /** Settings the span engine reads on every traced call; installed by `TracingModule` at bootstrap. */
 export interface TracingRuntime {
   enabled: boolean;
@@ -30,6 +43,8 @@ export interface TracingRuntime {
   maxContentLength: number;
   isSecretKey: (key: string) => boolean;
   recorder: ProviderCallRecorder | undefined;
+  /** Duration histograms of workflows, agent tasks, tools and HTTP/WebSocket handlers. */
+  metrics?: SpanMetricsRecorder;
   /**
    * Receives every library span once ended. Set only when the module reuses a provider it cannot add span
    * processors to (OpenTelemetry 2.x providers are immutable), so the trace store still gets the library's spans.

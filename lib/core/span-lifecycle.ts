@@ -181,6 +181,8 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
   }
   // A throwing span processor must not turn the user's successful call into a failure.
   safeExecute('span end', () => scope.span.end(endTime));
+  const metrics = getRuntime().metrics;
+  if (metrics !== undefined) safeExecute('duration metric', () => metrics.record(spec, scope, outcome, endTime));
   const sink = getRuntime().spanSink;
   if (sink) safeExecute('span sink', () => sink(scope.span));
 }
@@ -219,6 +221,7 @@ function cancelEvent(live: LiveSpan, reason: string, time?: number): void {
 
 /** Exception event, ERROR status and `error.type`, for any thrown value (read once, never rethrown differently). */
 export function markError(scope: SpanScope, error: unknown, thrown: ThrownValue = describeThrown(error)): void {
+  scope.errorType = thrown.type;
   safeExecute('error recording', () => {
     const span = scope.span;
     span.setStatus({ code: SpanStatusCode.ERROR, message: thrown.message });

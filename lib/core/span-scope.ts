@@ -71,6 +71,10 @@ export class SpanScope {
   readonly startedAt = performance.now();
   firstChunkAt: number | undefined;
   chunkCount = 0;
+  /** `error.type` recorded on the span, if it failed (for the duration metrics). */
+  errorType: string | undefined;
+  /** HTTP status code answered, for request scopes. */
+  statusCode: number | undefined;
   /** Agent name and task id of an agent task scope, inherited by its steps and tools. */
   agentName: string | undefined;
   taskId: string | undefined;

@@ -1,6 +1,6 @@
-import { metrics, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import { InstrumentCache } from '../metrics/instrument-cache.js';
 import { GenAiAttributes, GenAiMetrics } from '../semconv.js';
-import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 
 // Bucket boundaries advised by the OTel GenAI metric conventions.
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
@@ -9,8 +9,6 @@ const SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5
 const MAX_MODEL_LABELS = 200;
 
 interface Instruments {
-  /** The API's no-op provider is in place (no MeterProvider registered). */
-  noop: boolean;
   tokens: Histogram;
   duration: Histogram;
   timeToFirstChunk: Histogram;
@@ -36,14 +34,13 @@ export interface CallMeasurement {
  * provider, operation, request/response model (bounded), token type; never user ids.
  */
 export class CostMetrics {
-  private provider: MeterProvider | undefined;
-  private instruments: Instruments | undefined;
+  private readonly instruments = new InstrumentCache(createInstruments);
   private readonly models = new Set<string>();
 
   record(m: CallMeasurement): void {
-    const i = this.current();
+    const i = this.instruments.get();
     // No MeterProvider registered: the instruments are no-ops, so skip building their attribute sets.
-    if (i.noop) return;
+    if (!i) return;
     const attributes: Attributes = {
       [GenAiAttributes.OPERATION_NAME]: m.operation,
       [GenAiAttributes.PROVIDER_NAME]: m.provider,
@@ -57,41 +54,34 @@ export class CostMetrics {
     if (m.costUsd !== undefined) i.cost.add(m.costUsd, attributes);
   }
 
-  /** Instruments of the MeterProvider registered now: the API has no proxy meter, so one set late is picked up here. */
-  private current(): Instruments {
-    const provider = metrics.getMeterProvider();
-    if (this.instruments && provider === this.provider) return this.instruments;
-    const meter = provider.getMeter(LIBRARY_NAME, LIBRARY_VERSION);
-    this.provider = provider;
-    this.instruments = {
-      noop: provider.constructor?.name === 'NoopMeterProvider',
-      tokens: meter.createHistogram(GenAiMetrics.TOKEN_USAGE, {
-        description: 'Number of input and output tokens used per GenAI call',
-        unit: '{token}',
-        advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-      }),
-      duration: meter.createHistogram(GenAiMetrics.OPERATION_DURATION, {
-        description: 'Duration of GenAI client calls',
-        unit: 's',
-        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
-      }),
-      timeToFirstChunk: meter.createHistogram(GenAiMetrics.TIME_TO_FIRST_CHUNK, {
-        description: 'Time from the start of a streamed GenAI call to its first chunk',
-        unit: 's',
-        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
-      }),
-      cost: meter.createCounter(GenAiMetrics.COST, {
-        description: 'Cost of priced GenAI client calls in USD (nestjs-ai-tracing)',
-        unit: 'USD',
-      }),
-    };
-    return this.instruments;
-  }
-
   private label(model: string): string {
     if (this.models.has(model)) return model;
     if (this.models.size >= MAX_MODEL_LABELS) return '_OTHER';
     this.models.add(model);
     return model;
   }
+}
+
+function createInstruments(meter: Meter): Instruments {
+  return {
+    tokens: meter.createHistogram(GenAiMetrics.TOKEN_USAGE, {
+      description: 'Number of input and output tokens used per GenAI call',
+      unit: '{token}',
+      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+    }),
+    duration: meter.createHistogram(GenAiMetrics.OPERATION_DURATION, {
+      description: 'Duration of GenAI client calls',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+    }),
+    timeToFirstChunk: meter.createHistogram(GenAiMetrics.TIME_TO_FIRST_CHUNK, {
+      description: 'Time from the start of a streamed GenAI call to its first chunk',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+    }),
+    cost: meter.createCounter(GenAiMetrics.COST, {
+      description: 'Cost of priced GenAI client calls in USD (nestjs-ai-tracing)',
+      unit: 'USD',
+    }),
+  };
 }

@@ -140,6 +140,7 @@ function recordOutcome(scope: SpanScope, exchange: HttpExchange, handlerError: {
   const response = exchange.response;
   // Without headers sent the client left (or the server gave up) before any answer: no status code to report.
   const status = response.headersSent ? response.statusCode : undefined;
+  scope.statusCode = status;
   if (status !== undefined) span.setAttribute(HttpAttributes.RESPONSE_STATUS_CODE, status);
   // 4xx answers are the client's fault: not errors of a server-side span.
   const failed = status === undefined ? handlerError !== undefined : status >= 500;
@@ -149,6 +150,7 @@ function recordOutcome(scope: SpanScope, exchange: HttpExchange, handlerError: {
   } else {
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.setAttribute(HttpAttributes.ERROR_TYPE, String(status));
+    scope.errorType = String(status);
   }
 }
 

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -15,12 +14,14 @@ import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { reportOnce } from '../core/safe-execute.js';
 import { acquireDiagLogger } from '../health/diag-logger.js';
 import { PipelineMonitor } from '../health/pipeline-monitor.js';
+import { startMeterProvider } from '../metrics/meter-provider.factory.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 import { propagatorsIgnored } from '../tracing.messages.js';
 import type { BoundedMemorySpanExporter } from './bounded-memory.exporter.js';
 import { ExportPipelineProcessor } from './export-pipeline.processor.js';
 import { ExportQueue } from './export-queue.js';
 import { createExporters } from './exporter.factory.js';
+import { createResource } from './resource.js';
 import { acquireContextAndPropagation, hasGlobalPropagator, hasGlobalTracerProvider, registerOwnProvider } from './otel-globals.js';
 
 /** Where the tracer came from: created by us, passed in `tracerProvider`, reused from the global API, or disabled. */
@@ -34,6 +35,8 @@ const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
  */
 export class TracingSdk {
   private readonly cleanups: Array<() => void> = [];
+  /** Shut down (within the timeout) with the provider: the MeterProvider the module built, if any. */
+  private readonly closers: Array<() => Promise<void>> = [];
   /** The exporters' queues and counters of a provider this module created. */
   pipeline: ExportPipelineProcessor | undefined;
 
@@ -54,10 +57,13 @@ export class TracingSdk {
     if (!config.enabled) {
       return new TracingSdk(NOOP_DELEGATE.getTracer(LIBRARY_NAME), 'disabled', undefined, undefined, timeout);
     }
+    const resource = createResource(config);
+    const stopMetrics = startMeterProvider(config, resource);
     const reused: TracerProvider | undefined = config.tracerProvider ?? (hasGlobalTracerProvider() ? trace.getTracerProvider() : undefined);
     if (reused) {
       const origin: ProviderOrigin = config.tracerProvider ? 'option' : 'global';
       const sdk = new TracingSdk(reused.getTracer(LIBRARY_NAME, LIBRARY_VERSION), origin, undefined, undefined, timeout);
+      if (stopMetrics) sdk.closers.push(stopMetrics);
       sdk.registerContextAndPropagation(config);
       return sdk;
     }
@@ -68,14 +74,7 @@ export class TracingSdk {
     );
     const pipeline = new ExportPipelineProcessor(queues);
     const provider = new BasicTracerProvider({
-      resource: defaultResource().merge(
-        resourceFromAttributes({
-          ...config.resourceAttributes,
-          'service.instance.id': config.serviceInstanceId,
-          'service.name': config.serviceName,
-          ...(config.serviceVersion ? { 'service.version': config.serviceVersion } : {}),
-        }),
-      ),
+      resource,
       sampler: createSampler(config),
       spanProcessors: [pipeline, ...extraProcessors],
       // Every limit is passed, so the SDK never reads an unvalidated OTEL_*_LIMIT from process.env itself.
@@ -84,6 +83,7 @@ export class TracingSdk {
     });
     const sdk = new TracingSdk(provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION), 'created', provider, memory, timeout);
     sdk.pipeline = pipeline;
+    if (stopMetrics) sdk.closers.push(stopMetrics);
     sdk.cleanups.push(() => monitor.stop(), acquireDiagLogger(config.logLevel));
     const unregister = registerOwnProvider(provider);
     if (unregister) sdk.cleanups.push(unregister);
@@ -115,7 +115,8 @@ export class TracingSdk {
   /** Flushes and shuts down what this module created, within the timeout; never touches a provider it reused. */
   async shutdown(): Promise<void> {
     try {
-      if (this.ownedProvider) await withTimeout(this.ownedProvider.shutdown(), this.shutdownTimeoutMillis, 'shutdown');
+      const work = [...(this.ownedProvider ? [this.ownedProvider.shutdown()] : []), ...this.closers.splice(0).map((close) => close())];
+      if (work.length > 0) await withTimeout(Promise.all(work).then(() => undefined), this.shutdownTimeoutMillis, 'shutdown');
     } finally {
       for (const cleanup of this.cleanups.splice(0).reverse()) cleanup();
     }
