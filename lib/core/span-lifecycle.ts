@@ -182,7 +182,14 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
   // A throwing span processor must not turn the user's successful call into a failure.
   safeExecute('span end', () => scope.span.end(endTime));
   const metrics = getRuntime().metrics;
-  if (metrics !== undefined) safeExecute('duration metric', () => metrics.record(spec, scope, outcome, endTime));
+  if (metrics !== undefined) {
+    // No closure here: this runs for every span.
+    try {
+      metrics.record(spec, scope, outcome, endTime);
+    } catch (error) {
+      reportOnce('duration metric', error);
+    }
+  }
   const sink = getRuntime().spanSink;
   if (sink) safeExecute('span sink', () => sink(scope.span));
 }
