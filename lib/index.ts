@@ -69,6 +69,7 @@ export {
   GenAiOperations,
   HttpAttributes,
   OpenInferenceAttributes,
+  OperationMetrics,
   TraceloopAttributes,
   WebSocketAttributes,
   WorkflowAttributes,
