@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Controller, Get, type LoggerService } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { diag } from '@opentelemetry/api';
 import { TracingHealthIndicator, TracingModule, type TracingHealth, type TracingModuleOptions } from '../../lib/index.js';
 import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
 import { isolateEnv } from './fixtures/env-isolation.js';
@@ -208,5 +209,30 @@ describe('health without an exporter pipeline of our own', () => {
     const off = await boot({ enabled: false }, log);
     assert.equal(off.tracing.health().status, 'disabled');
     assert.equal((await getHealth(off)).body.details.tracing.status, 'up');
+  });
+});
+
+describe('OpenTelemetry diagnostics', () => {
+  it('go to the Nest logger at OTEL_LOG_LEVEL while the module owns the provider, and stop with it', async () => {
+    restoreEnv();
+    restoreEnv = isolateEnv({ OTEL_LOG_LEVEL: 'info' });
+    const log = new CapturedLog();
+    const traced = await boot({ exporter: 'none' }, log);
+    diag.info('diag probe: info');
+    diag.debug('diag probe: debug');
+    assert.deepEqual(log.matching(/diag probe/).map((l) => [l.level, l.message]), [['log', 'diag probe: info']]);
+    await traced.close();
+    app = undefined;
+    diag.warn('diag probe: after close');
+    assert.equal(log.matching(/after close/).length, 0, 'the logger is released with the app');
+  });
+
+  it('a bad OTEL_LOG_LEVEL fails bootstrap', async () => {
+    restoreEnv();
+    restoreEnv = isolateEnv({ OTEL_LOG_LEVEL: 'loud' });
+    await assert.rejects(
+      boot({ exporter: 'none' }, new CapturedLog()),
+      new RegExp('invalid environment variable OTEL_LOG_LEVEL="loud": expected one of "none", "error", "warn", "info", "debug", "verbose", "all"'),
+    );
   });
 });
