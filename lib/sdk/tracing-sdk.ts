@@ -58,16 +58,18 @@ export class TracingSdk {
       return new TracingSdk(NOOP_DELEGATE.getTracer(LIBRARY_NAME), 'disabled', undefined, undefined, timeout);
     }
     const resource = createResource(config);
-    const stopMetrics = startMeterProvider(config, resource);
     const reused: TracerProvider | undefined = config.tracerProvider ?? (hasGlobalTracerProvider() ? trace.getTracerProvider() : undefined);
     if (reused) {
+      const stopMetrics = startMeterProvider(config, resource);
       const origin: ProviderOrigin = config.tracerProvider ? 'option' : 'global';
       const sdk = new TracingSdk(reused.getTracer(LIBRARY_NAME, LIBRARY_VERSION), origin, undefined, undefined, timeout);
       if (stopMetrics) sdk.closers.push(stopMetrics);
       sdk.registerContextAndPropagation(config);
       return sdk;
     }
+    // Exporters first: a missing optional exporter fails bootstrap before anything global is registered.
     const { entries, memory } = createExporters(config);
+    const stopMetrics = startMeterProvider(config, resource);
     const monitor = new PipelineMonitor(new Logger('AiTracing'), config.health.logIntervalMillis, config.batch.maxQueueSize);
     const queues = entries.map(
       (e) => new ExportQueue(e.name, e.endpoint, e.exporter, { ...config.batch, immediate: e.immediate }, monitor),
