@@ -7,8 +7,10 @@ export { TracingService } from './tracing.service.js';
 export type { WithSpanOptions } from './tracing.service.js';
 export { TracingConfigError } from './config/tracing-config.error.js';
 export type {
+  AttributionPropagation,
   BatchOptions,
   DiagLogLevelName,
+  EventsTracingOptions,
   ExplorerOptions,
   ExporterChoice,
   ExporterName,
@@ -16,10 +18,12 @@ export type {
   HttpTracingOptions,
   MetricsExporterName,
   MetricsOptions,
+  MicroservicesTracingOptions,
   ModelPrice,
   OtlpOptions,
   OtlpProtocol,
   PricingOptions,
+  PropagationOptions,
   PropagatorName,
   RequestReader,
   SpanLimitOptions,
@@ -33,6 +37,7 @@ export { TracingConsoleLogger } from './logging/tracing-console.logger.js';
 export { TracingHealthIndicator } from './health/tracing-health.indicator.js';
 export type { TracingIndicatorDetails, TracingIndicatorResult } from './health/tracing-health.indicator.js';
 export type { ExporterHealth, HealthStatus, StoreHealth, StoreHealthSource, TracingHealth } from './health/tracing-health.js';
+export type { ContextCarrier } from './propagation/context-carrier.js';
 export type { Attribution, TokenUsage } from './core/span-scope.js';
 
 export { CostService } from './cost/cost.service.js';
@@ -63,11 +68,14 @@ export type { CommonTraceOptions, ValueOrExtractor } from './decorators/decorato
 
 export {
   AttributionAttributes,
+  BullMqAttributes,
   CostAttributes,
+  EventAttributes,
   GenAiAttributes,
   GenAiMetrics,
   GenAiOperations,
   HttpAttributes,
+  MessagingAttributes,
   OpenInferenceAttributes,
   OperationMetrics,
   TraceloopAttributes,

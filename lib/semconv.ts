@@ -129,6 +129,38 @@ export const WebSocketAttributes = {
   OUTBOUND_MESSAGES: 'websocket.outbound.messages',
 } as const;
 
+/**
+ * Messaging attributes from the OpenTelemetry messaging semantic conventions, on BullMQ job spans and Nest
+ * microservice spans (`messaging.system` is `bullmq`, or the microservice transport: `tcp`, `redis`, `nats`,
+ * `rabbitmq`, `kafka`, `mqtt`).
+ */
+export const MessagingAttributes = {
+  SYSTEM: 'messaging.system',
+  DESTINATION_NAME: 'messaging.destination.name',
+  OPERATION_TYPE: 'messaging.operation.type',
+  OPERATION_NAME: 'messaging.operation.name',
+  MESSAGE_ID: 'messaging.message.id',
+  BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
+} as const;
+
+/** BullMQ job attributes this library adds to BullMQ's own `bullmq.*` ones (messaging convention namespace). */
+export const BullMqAttributes = {
+  /** 1 for the first attempt, 2 for the first retry... (BullMQ's `attemptsMade` + 1 when the attempt starts). */
+  ATTEMPT: 'messaging.bullmq.job.attempt',
+  /** Delay the job was added with, in ms (`opts.delay`). */
+  DELAY_MS: 'messaging.bullmq.job.delay_ms',
+  /** First attempt: ms from when the job was due (added + delay) until a worker picked it up. */
+  QUEUE_WAIT_MS: 'messaging.bullmq.job.queue_wait_ms',
+} as const;
+
+/** `@nestjs/event-emitter` listener attributes (library namespace). */
+export const EventAttributes = {
+  /** The event (or wildcard pattern) the `@OnEvent` listener subscribed to. */
+  NAME: 'nestjs.event.name',
+  /** `Class.method` of the listener. */
+  LISTENER: 'nestjs.event.listener',
+} as const;
+
 /** Span kinds in the OpenInference vocabulary, one per library span role. */
 export type OpenInferenceSpanKind = 'CHAIN' | 'LLM' | 'AGENT' | 'TOOL';
 

@@ -36,6 +36,8 @@ export class TracingLifecycle implements OnApplicationShutdown {
       metrics: new OperationMetricsRecorder(),
       spanSink: feedStore ? (span) => store.processor.onEnd(span as unknown as ReadableSpan) : undefined,
       websocket: { enabled: config.websocket.enabled, ignoreEvents: config.websocket.ignoreEvents },
+      propagation: config.propagation,
+      microservices: { enabled: config.microservices.enabled },
     });
   }
 

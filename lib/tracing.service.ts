@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { context, INVALID_SPAN_CONTEXT, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { runInSpan } from './core/span-engine.js';
+import { getRuntime } from './core/runtime.js';
 import { getScope, mergeAttribution, type Attribution, type TokenUsage } from './core/span-scope.js';
 import { healthSnapshot, type StoreHealthSource, type TracingHealth } from './health/tracing-health.js';
+import { extractContext, injectContext, type ContextCarrier } from './propagation/context-carrier.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
 import { TRACE_STORE, TRACING_SDK } from './tracing.constants.js';
 
@@ -56,6 +58,34 @@ export class TracingService {
    */
   withAttribution<T>(attribution: Attribution, fn: () => T): T {
     return context.with(mergeAttribution(context.active(), attribution), fn);
+  }
+
+  /**
+   * Writes the active trace context and attribution into `carrier` (and returns it), for work that leaves the
+   * process by a path the library does not instrument: worker threads, custom queues, webhooks, cron hand-offs.
+   * The trace context goes through the global propagator (`traceparent`/`tracestate`, baggage; B3 or Jaeger when
+   * registered), the attribution under the `ai-tracing-attribution` key (unless `propagation.attribution` is
+   * `accept` or `none`). `carrier` is a plain object of strings or a header collection with `set` (`Headers`,
+   * `Map`, NATS headers). Writes nothing while tracing is disabled.
+   * @example
+   * worker.postMessage({ task, trace: tracing.inject({}) });
+   */
+  inject<T extends ContextCarrier>(carrier: T = {} as T): T {
+    injectContext(carrier);
+    return carrier;
+  }
+
+  /**
+   * Runs `fn` in the context `carrier` carries (see `inject`): spans created inside join the sender's trace and
+   * carry its attribution (unless `propagation.attribution` is `send` or `none`). A missing, malformed or forged
+   * carrier starts a new trace with no attribution; it never throws. Returns what `fn` returns. While tracing is
+   * disabled, `fn` just runs.
+   * @example
+   * parentPort.on('message', (msg) => tracing.extract(msg.trace, () => this.workflow.run(msg.task)));
+   */
+  extract<T>(carrier: unknown, fn: () => T): T {
+    if (!getRuntime().enabled) return fn();
+    return context.with(extractContext(carrier), fn);
   }
 
   /** Sets attributes on the active span (no-op outside a span). */

@@ -4,6 +4,7 @@ import { hasGlobalMeterProvider, hasGlobalTracerProvider } from '../sdk/otel-glo
 import { resolveCostSettings } from './cost-settings.js';
 import { resolveHealthSettings } from './health-settings.js';
 import { resolveHttpSettings, resolveWebSocketSettings } from './interceptor-settings.js';
+import { resolveMessagingSettings } from './messaging-settings.js';
 import { int, processEnv, stringList } from './option-readers.js';
 import { resolveMetricsSettings } from './metrics-settings.js';
 import { resolveSdkSettings } from './sdk-settings.js';
@@ -20,7 +21,8 @@ const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_OTLP_(?!METRICS_)|TRACES_|BSP_|ATTRIB
 /**
  * The one place configuration is decided: explicit options, then environment, then defaults; every value
  * validated, the first bad one failing bootstrap with a `TracingConfigError` that names it. Each area's rules
- * live in its own file (`sdk-settings`, `store-settings`, `interceptor-settings`, `cost-settings`); this
+ * live in its own file (`sdk-settings`, `store-settings`, `interceptor-settings`, `cost-settings`,
+ * `messaging-settings`); this
  * function only assembles them.
  *
  * When the app supplies the tracer provider (`tracerProvider`, or one registered globally, e.g. by a preloaded
@@ -59,6 +61,7 @@ export function resolveTracingConfig(
     shutdownTimeoutMillis: int('shutdownTimeoutMillis', o.shutdownTimeoutMillis, 'TRACING_SHUTDOWN_TIMEOUT', env, 1) ?? 5000,
     http: resolveHttpSettings(o, env),
     websocket: resolveWebSocketSettings(o, env),
+    ...resolveMessagingSettings(o, env),
     store,
     explorer,
   };

@@ -65,6 +65,9 @@ export interface ResolvedTracingConfig {
     Pick<HttpTracingOptions, 'tenantId' | 'sessionId'>;
   websocket: Required<Pick<WebSocketTracingOptions, 'enabled' | 'ignoreEvents' | 'payloadIds'>> &
     Pick<WebSocketTracingOptions, 'attribution'>;
+  propagation: { sendAttribution: boolean; acceptAttribution: boolean };
+  microservices: { enabled: boolean };
+  events: { enabled: boolean; ignoreEvents: Array<string | RegExp> };
   store: { enabled: boolean; path: string; retentionDays: number; maxTraces: number; maxQueueSize: number };
   explorer: { enabled: boolean; path: string; token: string | undefined };
 }

@@ -128,6 +128,39 @@ export interface WebSocketTracingOptions {
   payloadIds?: (payload: unknown) => { jobId?: string; sessionId?: string } | undefined;
 }
 
+/**
+ * Which way attribution travels in jobs and messages: `both` sends it with outgoing work and accepts it from
+ * incoming work, `send` never trusts incoming carriers, `accept` never sends, `none` does neither. The trace
+ * context itself always travels.
+ */
+export type AttributionPropagation = 'both' | 'send' | 'accept' | 'none';
+
+/** How trace context and attribution cross process boundaries (BullMQ jobs, microservice messages, `TracingService.inject`/`extract`). */
+export interface PropagationOptions {
+  /**
+   * Attribution (user, session, tenant, workflow and job ids) in carriers, under the library's own
+   * `ai-tracing-attribution` key. Env: `TRACING_PROPAGATE_ATTRIBUTION`. @default 'both'
+   */
+  attribution?: AttributionPropagation;
+}
+
+/** Options of the Nest microservices tracing (`@nestjs/microservices`, an optional peer). */
+export interface MicroservicesTracingOptions {
+  /**
+   * Trace `@MessagePattern`/`@EventPattern` handlers and `ClientProxy.send`/`emit`, carrying the context across.
+   * Env: `TRACING_MICROSERVICES_ENABLED`. @default true
+   */
+  enabled?: boolean;
+}
+
+/** Options of the `@nestjs/event-emitter` listener tracing (an optional peer). */
+export interface EventsTracingOptions {
+  /** Run every `@OnEvent` listener in a span nested under the code that emitted the event. Env: `TRACING_EVENTS_ENABLED`. @default true */
+  enabled?: boolean;
+  /** Events whose listeners are not traced: strings (matched against the `@OnEvent` event) or RegExps. @default [] */
+  ignoreEvents?: Array<string | RegExp>;
+}
+
 /** The embedded SQLite trace store (needs the optional peer `better-sqlite3`). */
 export interface TraceStoreOptions {
   /** Turn the store on. Env: `TRACING_STORE_ENABLED`. @default false (true when `path` is given) */
@@ -242,6 +275,12 @@ export interface TracingModuleOptions {
   http?: HttpTracingOptions;
   /** WebSocket interceptor options. */
   websocket?: WebSocketTracingOptions;
+  /** Context and attribution in jobs and messages. */
+  propagation?: PropagationOptions;
+  /** Nest microservices (RPC and events over TCP, Redis, NATS, RabbitMQ...). */
+  microservices?: MicroservicesTracingOptions;
+  /** `@nestjs/event-emitter` listeners. */
+  events?: EventsTracingOptions;
   /** Embedded trace store. */
   store?: TraceStoreOptions;
   /** Trace and cost explorer. */

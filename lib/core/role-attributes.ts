@@ -12,6 +12,9 @@ const KINDS: Record<SpanRole, [OpenInferenceSpanKind | undefined, TraceloopSpanK
   tool: ['TOOL', 'tool'],
   http: ['CHAIN', undefined],
   websocket: ['CHAIN', undefined],
+  queue: ['CHAIN', undefined],
+  rpc: ['CHAIN', undefined],
+  event: ['CHAIN', undefined],
   manual: [undefined, undefined],
 };
 

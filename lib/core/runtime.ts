@@ -52,6 +52,10 @@ export interface TracingRuntime {
   spanSink?: (span: Span) => void;
   /** `websocket.enabled`/`ignoreEvents`, for helpers outside the interceptor (`traceEmit`); all traced when unset. */
   websocket?: { enabled: boolean; ignoreEvents: ReadonlyArray<string | RegExp> };
+  /** Whether carriers (jobs, messages, `TracingService.inject`/`extract`) send and accept the attribution; both when unset. */
+  propagation?: { sendAttribution: boolean; acceptAttribution: boolean };
+  /** `microservices.enabled`: the `ClientProxy` instrumentation records only while a module that enabled it is live. */
+  microservices?: { enabled: boolean };
 }
 
 function defaultRuntime(): TracingRuntime {

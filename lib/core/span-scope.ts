@@ -10,6 +10,9 @@ export type SpanRole =
   | 'tool'
   | 'http'
   | 'websocket'
+  | 'queue'
+  | 'rpc'
+  | 'event'
   | 'manual';
 
 /** Token counts of one provider call, in the OpenTelemetry GenAI convention (totals include cache/reasoning). */
