@@ -89,6 +89,10 @@ export { NoTrace } from './interceptors/no-trace.decorator.js';
 export { traceEmit } from './interceptors/trace-emit.js';
 export type { WsEmitTarget } from './interceptors/trace-emit.js';
 
+export { BullMqTelemetry } from './queues/bullmq.telemetry.js';
+export type { BullMqContextManager, BullMqTracer } from './queues/bullmq.telemetry.js';
+export type { BullMqSpanLike } from './queues/bullmq-span.js';
+
 export { TraceStoreService } from './store/trace-store.service.js';
 export { TraceQueryError } from './store/trace-query.validation.js';
 export type { TraceStore, TraceStoreStats } from './store/trace-store.js';
