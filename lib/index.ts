@@ -87,6 +87,7 @@ export { HttpTracingInterceptor } from './interceptors/http-tracing.interceptor.
 export { WsTracingInterceptor, WS_OUTBOUND_EVENT } from './interceptors/ws-tracing.interceptor.js';
 export { NoTrace } from './interceptors/no-trace.decorator.js';
 export { traceEmit } from './interceptors/trace-emit.js';
+export { RpcTracingInterceptor } from './microservices/rpc-tracing.interceptor.js';
 export type { WsEmitTarget } from './interceptors/trace-emit.js';
 
 export { BullMqTelemetry } from './queues/bullmq.telemetry.js';

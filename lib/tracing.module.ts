@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { createEnvReader } from './config/env-reader.factory.js';
 import { resolveTracingConfig } from './config/resolve-config.js';
 import type { ResolvedTracingConfig } from './config/resolved-config.js';
@@ -8,6 +8,7 @@ import { CostService } from './cost/cost.service.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { TRACING_INTERCEPTOR_PROVIDERS } from './interceptors/tracing-interceptors.providers.js';
 import { TracingHealthIndicator } from './health/tracing-health.indicator.js';
+import { MicroservicesInstrumentation } from './microservices/microservices.instrumentation.js';
 import { TracingSdk } from './sdk/tracing-sdk.js';
 import { traceStoreProviders } from './store/store.providers.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -19,8 +20,9 @@ import { TracingService } from './tracing.service.js';
 
 /**
  * Turns a Nest app into a traced AI backend: sets up (or reuses) the OpenTelemetry tracer provider and
- * exporter, installs the span engine used by the trace decorators, and traces HTTP requests and gateway
- * messages. Global: import it once in the root module.
+ * exporter, installs the span engine used by the trace decorators, and traces HTTP requests, gateway
+ * messages and microservice messages (server and `ClientProxy` side). Global: import it
+ * once in the root module.
  * @example
  * TracingModule.forRootAsync({
  *   imports: [ConfigModule],
@@ -30,6 +32,7 @@ import { TracingService } from './tracing.service.js';
  */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: TRACING_CONFIG,
@@ -50,6 +53,7 @@ import { TracingService } from './tracing.service.js';
     TracingService,
     TracingHealthIndicator,
     ...TRACING_INTERCEPTOR_PROVIDERS,
+    MicroservicesInstrumentation,
   ],
   exports: [TracingService, TracingHealthIndicator, CostService, TraceStoreService, TRACING_CONFIG],
 })

@@ -3,8 +3,8 @@ import type { Reflector } from '@nestjs/core';
 import { NO_TRACE_METADATA } from '../tracing.constants.js';
 
 /**
- * Opts a controller, a gateway or one of their handlers out of request and message tracing: no HTTP or
- * WebSocket span is created for it (spans of traced services it calls still are, as roots).
+ * Opts a controller, a gateway or one of their handlers out of request and message tracing: no HTTP,
+ * WebSocket or microservice span is created for it (spans of traced services it calls still are, as roots).
  * @example
  * @NoTrace()
  * @Get('health')

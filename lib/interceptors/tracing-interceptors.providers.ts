@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import { RpcTracingInterceptor } from '../microservices/rpc-tracing.interceptor.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { HttpRequestHook } from './http-request.hook.js';
 import { HttpTracingInterceptor } from './http-tracing.interceptor.js';
@@ -8,11 +9,12 @@ import { TracingInterceptor } from './tracing.interceptor.js';
 import { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
 /**
- * One global interceptor for HTTP and WebSocket (`APP_INTERCEPTOR`: Nest 12 applies those to controllers and
- * gateways alike), with the HTTP adapter's request hook that sees requests before Nest routes them.
+ * One global interceptor for HTTP, WebSocket and microservice messages (`APP_INTERCEPTOR`: Nest 12 applies
+ * those to controllers, gateways and message handlers alike), with the HTTP adapter's request hook that sees
+ * requests before Nest routes them.
  *
  * Providers are static (`forRootAsync` knows the options only once its factory ran), so the interceptor is
- * always declared; with tracing, `http` and `websocket` all off its factory gives `null`, which Nest 12 skips
+ * always declared; with tracing, `http`, `websocket` and `microservices` all off its factory gives `null`, which Nest 12 skips
  * ("a static factory that returns nothing on purpose"): no interceptor at all, so no RxJS pipeline around
  * every handler, rather than a pass-through that would cost as much as a real one.
  */
@@ -24,7 +26,8 @@ export const TRACING_INTERCEPTOR_PROVIDERS: Provider[] = [
     useFactory: (config: ResolvedTracingConfig, reflector: Reflector): TracingInterceptor | null => {
       const http = config.enabled && config.http.enabled ? new HttpTracingInterceptor(config, reflector) : undefined;
       const ws = config.enabled && config.websocket.enabled ? new WsTracingInterceptor(config, reflector) : undefined;
-      return http || ws ? new TracingInterceptor(http, ws) : null;
+      const rpc = config.enabled && config.microservices.enabled ? new RpcTracingInterceptor(reflector) : undefined;
+      return http || ws || rpc ? new TracingInterceptor(http, ws, rpc) : null;
     },
   },
 ];

@@ -52,8 +52,14 @@ for (const platform of PLATFORMS) {
       return traced;
     }
 
-    it('registers one global interceptor by default, and one with only http or only websocket on', async () => {
-      for (const tracing of [{}, { websocket: { enabled: false } }, { http: { enabled: false } }] satisfies TracingModuleOptions[]) {
+    it('registers one global interceptor by default, and one with only http, only websocket or only microservices on', async () => {
+      const off = { enabled: false };
+      for (const tracing of [
+        {},
+        { websocket: off, microservices: off },
+        { http: off, microservices: off },
+        { http: off, websocket: off },
+      ] satisfies TracingModuleOptions[]) {
         const app = await start({ controllers: [OpsController], tracing });
         assert.equal(globalInterceptors(app.app).length, 1, JSON.stringify(tracing));
         await app.close();
@@ -68,10 +74,10 @@ for (const platform of PLATFORMS) {
       assert.deepEqual(app.spans(), []);
     });
 
-    it('registers no global interceptor and traces no request with http and websocket off', async () => {
+    it('registers no global interceptor and traces no request with http, websocket and microservices off', async () => {
       const app = await start({
         controllers: [OpsController, StatusController, ManualController],
-        tracing: { http: { enabled: false }, websocket: { enabled: false } },
+        tracing: { http: { enabled: false }, websocket: { enabled: false }, microservices: { enabled: false } },
       });
       assert.deepEqual(globalInterceptors(app.app), []);
       assert.deepEqual(await (await fetch(`${app.url}/health`)).json(), { ok: true });
