@@ -6,6 +6,7 @@ import type { ResolvedTracingConfig } from './config/resolved-config.js';
 import type { TracingModuleOptions } from './config/tracing-options.interface.js';
 import { CostService } from './cost/cost.service.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
+import { EventListenersInstrumentation } from './events/event-listeners.instrumentation.js';
 import { TRACING_INTERCEPTOR_PROVIDERS } from './interceptors/tracing-interceptors.providers.js';
 import { TracingHealthIndicator } from './health/tracing-health.indicator.js';
 import { MicroservicesInstrumentation } from './microservices/microservices.instrumentation.js';
@@ -21,7 +22,7 @@ import { TracingService } from './tracing.service.js';
 /**
  * Turns a Nest app into a traced AI backend: sets up (or reuses) the OpenTelemetry tracer provider and
  * exporter, installs the span engine used by the trace decorators, and traces HTTP requests, gateway
- * messages and microservice messages (server and `ClientProxy` side). Global: import it
+ * messages, microservice messages (server and `ClientProxy` side) and `@OnEvent` listeners. Global: import it
  * once in the root module.
  * @example
  * TracingModule.forRootAsync({
@@ -54,6 +55,7 @@ import { TracingService } from './tracing.service.js';
     TracingHealthIndicator,
     ...TRACING_INTERCEPTOR_PROVIDERS,
     MicroservicesInstrumentation,
+    EventListenersInstrumentation,
   ],
   exports: [TracingService, TracingHealthIndicator, CostService, TraceStoreService, TRACING_CONFIG],
 })

@@ -12,7 +12,8 @@ export interface MethodSite {
 /** Builds the span spec of one call from the method's `this` and arguments. */
 export type SpecFactory = (args: unknown[], self: unknown) => SpanSpec;
 
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+/** Any method, as the wrapper sees it. */
+export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
  * The single method wrapper behind every trace decorator. It keeps what Nest and other decorators rely on:
@@ -30,20 +31,26 @@ export function traceMethod(build: (site: MethodSite) => SpecFactory): MethodDec
       className: typeof target === 'function' ? target.name : (target.constructor?.name ?? 'Object'),
       methodName: String(propertyKey),
     };
-    const specFor = build(site);
-    const label = `span description of ${site.className}.${site.methodName}`;
-    const method = original as AnyFunction;
-    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      if (!getRuntime().enabled) return method.apply(this, args);
-      // Describing the span is tracing work: if it fails, the method still runs, untraced.
-      const spec = safeExecute(label, () => specFor(args, this));
-      if (!spec) return method.apply(this, args);
-      return runInSpan(spec, () => method.apply(this, args));
-    };
-    copyIdentity(method, wrapped);
-    descriptor.value = wrapped as typeof descriptor.value;
+    descriptor.value = tracedFunction(original as AnyFunction, build(site), `${site.className}.${site.methodName}`) as typeof descriptor.value;
     return descriptor;
   };
+}
+
+/**
+ * `method` wrapped to run each call in the span `specFor` describes, with the method's identity kept (see
+ * `traceMethod`). Untraced while tracing is disabled, and when describing the span fails.
+ */
+export function tracedFunction<F extends AnyFunction>(method: F, specFor: SpecFactory, label: string): F {
+  const describe = `span description of ${label}`;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    if (!getRuntime().enabled) return method.apply(this, args);
+    // Describing the span is tracing work: if it fails, the method still runs, untraced.
+    const spec = safeExecute(describe, () => specFor(args, this));
+    if (!spec) return method.apply(this, args);
+    return runInSpan(spec, () => method.apply(this, args));
+  };
+  copyIdentity(method, wrapped);
+  return wrapped as F;
 }
 
 function copyIdentity(from: AnyFunction, to: AnyFunction): void {
