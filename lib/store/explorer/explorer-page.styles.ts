@@ -5,7 +5,8 @@ export const EXPLORER_STYLES = String.raw`
   --accent: #4f46e5; --accent-soft: #eef0ff; --err: #d92d20; --err-soft: #fff1f0; --ok: #079455; --ok-soft: #ecfdf3;
   --par: #f79009; --par-soft: #fff6e5;
   --r-workflow: #7a5af8; --r-node: #2e90fa; --r-provider: #12b76a; --r-tool: #f79009; --r-agent_task: #ee46bc;
-  --r-agent_step: #06aed4; --r-http: #667085; --r-websocket: #475467; --r-other: #98a2b3;
+  --r-agent_step: #06aed4; --r-http: #667085; --r-websocket: #475467; --r-queue: #b54708; --r-rpc: #344054;
+  --r-event: #c11574; --r-other: #98a2b3;
 }
 * { box-sizing: border-box; }
 html, body { margin: 0; }
@@ -111,6 +112,7 @@ table.grid { width: 100%; border-collapse: collapse; }
 .role-workflow { background: var(--r-workflow); } .role-node { background: var(--r-node); } .role-provider { background: var(--r-provider); }
 .role-tool { background: var(--r-tool); } .role-agent_task { background: var(--r-agent_task); } .role-agent_step { background: var(--r-agent_step); }
 .role-http { background: var(--r-http); } .role-websocket { background: var(--r-websocket); }
+.role-queue { background: var(--r-queue); } .role-rpc { background: var(--r-rpc); } .role-event { background: var(--r-event); }
 .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 12px; color: var(--muted); }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 .panel { position: fixed; top: 52px; right: 0; bottom: 0; width: min(480px, 92vw); background: #fff; border-left: 1px solid var(--line); box-shadow: -8px 0 24px rgba(16,24,40,.08); overflow-y: auto; padding: 18px 20px 30px; z-index: 4; }

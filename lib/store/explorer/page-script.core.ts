@@ -10,7 +10,7 @@ export const PAGE_SCRIPT_CORE = String.raw`
   var panel = document.getElementById('panel');
   var banner = document.getElementById('banner');
   var stats = document.getElementById('stats');
-  var ROLES = { workflow: 'workflow', node: 'node', provider: 'llm', agent_task: 'agent', agent_step: 'step', tool: 'tool', http: 'http', websocket: 'ws', manual: 'span' };
+  var ROLES = { workflow: 'workflow', node: 'node', provider: 'llm', agent_task: 'agent', agent_step: 'step', tool: 'tool', http: 'http', websocket: 'ws', queue: 'queue', rpc: 'rpc', event: 'event', manual: 'span' };
   var RANGES = [['', 'All time'], ['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']];
   var GROUPS = [['user', 'User'], ['tenant', 'Tenant'], ['workflow', 'Workflow'], ['provider', 'Provider'], ['model', 'Model'], ['day', 'Day']];
 
