@@ -1,6 +1,7 @@
 import { Module, StandardSchemaValidationPipe, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TracingModule } from 'nestjs-ai-tracing';
 import { AgentsModule } from './agents/agents.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -10,6 +11,7 @@ import { HealthController } from './health/health.controller.js';
 import { KnowledgeModule } from './knowledge/knowledge.module.js';
 import { LlmModule } from './llm/llm.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { QueuedRunsModule } from './workflows/queued/queued-runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
 /** Options of `AppModule.forRoot`. */
@@ -37,10 +39,12 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: tracingOptions,
         }),
+        EventEmitterModule.forRoot(),
         AuthModule,
         KnowledgeModule,
         LlmModule,
         WorkflowsModule,
+        QueuedRunsModule.forRoot(),
         AgentsModule,
         RealtimeModule,
       ],

@@ -4,6 +4,7 @@
  * Exits 0 only when every check passed. Offline: no API key, no network.
  */
 import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { CostService, TraceStoreService, TracingService } from 'nestjs-ai-tracing';
 import { createSampleApp } from './bootstrap.js';
 import { demoReport } from './demo/demo-report.js';
@@ -11,6 +12,7 @@ import { runDemoSession, type DemoSession } from './demo/demo-session.js';
 import { SpanSet } from './demo/span-queries.js';
 import { checkDemoTraces, type TraceCheck } from './demo/trace-checks.js';
 import { localModelEnv, startModelServer } from './model-server/model-server.js';
+import { discardQueuedRuns } from './workflows/queued/redis-connection.js';
 
 const DEADLINE_MS = 45_000;
 const SPAN_WAIT_MS = 5_000;
@@ -26,9 +28,12 @@ const started = performance.now();
 const modelServer = await startModelServer();
 // The demo always talks to the local model server and keeps its spans in memory to check them; the trace
 // store (.traces/) still records them, so `npm start` shows them in the explorer afterwards.
+// Queued runs go to the shared Redis under a throwaway prefix, deleted at the end.
+const queuePrefix = `support-assistant-demo-${randomUUID().slice(0, 8)}`;
 Object.assign(process.env, {
   ...localModelEnv(modelServer, 'demo'),
   TRACING_EXPORTER: 'memory',
+  BULLMQ_PREFIX: queuePrefix,
 });
 
 let app: INestApplication | undefined;
@@ -66,6 +71,7 @@ try {
   console.error('\nDEMO FAILED:', error);
 } finally {
   await app?.close();
+  await discardQueuedRuns(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix).catch(() => undefined);
   await modelServer.close();
 }
 clearTimeout(watchdog);

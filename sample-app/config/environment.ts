@@ -22,6 +22,10 @@ export interface SampleEnvironment {
   /** Trace store (on by default in the sample) and its SQLite file. */
   TRACING_STORE_ENABLED: boolean;
   TRACING_STORE_PATH: string;
+  /** Redis of the queued runs (BullMQ); when it is not reachable at startup, queued runs answer 503. */
+  REDIS_URL: string;
+  /** Key prefix of the BullMQ queues, so several apps (or test runs) can share one Redis. */
+  BULLMQ_PREFIX: string;
 }
 
 const DEFAULTS = {
@@ -33,6 +37,8 @@ const DEFAULTS = {
   PLANNER_MODEL: 'o4-mini',
   AGENT_MODEL: 'claude-haiku-4-5',
   TRACING_STORE_PATH: '.traces/sample.db',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  BULLMQ_PREFIX: 'support-assistant',
 } as const;
 
 /**
@@ -57,6 +63,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Record<string
     if (value !== undefined && !/^https?:\/\/\S+$/.test(value)) problems.push(`${name} must be an http(s) URL, got "${value}"`);
     return value;
   };
+  const redisUrl = (): string => {
+    const value = text('REDIS_URL');
+    if (value !== undefined && !/^rediss?:\/\/\S+$/.test(value)) problems.push(`REDIS_URL must be a redis:// or rediss:// URL, got "${value}"`);
+    return value ?? DEFAULTS.REDIS_URL;
+  };
   const flag = (name: string, fallback: boolean): boolean => {
     const value = text(name)?.toLowerCase();
     if (value === undefined) return fallback;
@@ -80,6 +91,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Record<string
     OTEL_SERVICE_NAME: text('OTEL_SERVICE_NAME'),
     TRACING_STORE_ENABLED: flag('TRACING_STORE_ENABLED', true),
     TRACING_STORE_PATH: text('TRACING_STORE_PATH') ?? DEFAULTS.TRACING_STORE_PATH,
+    REDIS_URL: redisUrl(),
+    BULLMQ_PREFIX: text('BULLMQ_PREFIX') ?? DEFAULTS.BULLMQ_PREFIX,
   };
   if (problems.length > 0) throw new Error(`Invalid sample-app configuration:\n  - ${problems.join('\n  - ')}`);
   return { ...raw, ...env };

@@ -101,6 +101,7 @@ function documentOf(session: DemoSession, run: ReadableSpan): string {
   const http = session.workflowRuns.find((r) => r.job.jobId === jobId);
   if (http) return http.documentId;
   if (jobId === session.cancelledJob.jobId) return 'pricing-plans (cancelled)';
+  if ('ran' in session.queuedRun && jobId === session.queuedRun.ran.job.jobId) return `${session.queuedRun.ran.documentId} (queued)`;
   return run.spanContext().traceId === session.failedRun.traceId ? 'onboarding-guide (failing)' : '?';
 }
 

@@ -1,6 +1,7 @@
 import type { AgentTaskResult } from '../agents/agent-task.types.js';
 import type { WorkflowJobView } from '../workflows/workflow-job.js';
 import { connectAssistant, getJson, newTrace, nextEvent, postJson } from './demo-client.js';
+import { runQueuedWorkflow, type QueuedRunOutcome } from './queued-run.js';
 
 /** A workflow run started over HTTP. */
 export interface DemoWorkflowRun {
@@ -19,6 +20,7 @@ export interface DemoSession {
   cancelledJob: { user: string; jobId: string; runTraceId: string; cancelTraceId: string; cancelled: boolean };
   failedRun: { user: string; traceId: string; status: number; message: string };
   statusCheck: { jobId: string; status: number; job: WorkflowJobView };
+  queuedRun: QueuedRunOutcome;
 }
 
 export const AGENT_GOAL =
@@ -27,7 +29,8 @@ export const AGENT_GOAL =
 
 /**
  * Drives the sample like two users would, over real HTTP and socket.io: three workflow runs (two of them at
- * once), an agent task, a streamed chat, a job cancelled while it runs, and a run that fails upstream.
+ * once), an agent task, a streamed chat, a job cancelled while it runs, a run that fails upstream, and a run
+ * queued on BullMQ (skipped, in one line, when the app has no Redis).
  */
 export async function runDemoSession(baseUrl: string, log: (line: string) => void = () => undefined): Promise<DemoSession> {
   const runWorkflow = async (user: string, documentId: string, extra: Record<string, unknown> = {}) => {
@@ -86,6 +89,10 @@ export async function runDemoSession(baseUrl: string, log: (line: string) => voi
     );
     log(`  alice POST /workflows/document-triage/runs onboarding-guide (summaryModel claude-opus-9) -> ${failed.status}`);
 
+    log('HTTP + BullMQ: a queued run');
+    const queuedRun = await runQueuedWorkflow(baseUrl, log);
+    if ('skipped' in queuedRun) log(`  skipped the queued run: ${queuedRun.skipped}`);
+
     const first = workflowRuns[0]!.job.jobId;
     const status = await getJson<WorkflowJobView>(`${baseUrl}/workflows/runs/${first}`, 'alice');
     const cost = status.body.cost ? `, cost $${status.body.cost.totalUsd.toFixed(6)} (read back from the trace store)` : '';
@@ -98,6 +105,7 @@ export async function runDemoSession(baseUrl: string, log: (line: string) => voi
       cancelledJob: { user: 'bob', jobId, runTraceId: runTrace.traceId, cancelTraceId: cancelTrace.traceId, cancelled: ack.cancelled },
       failedRun: { user: 'alice', traceId: failTrace.traceId, status: failed.status, message: failed.body.message },
       statusCheck: { jobId: first, status: status.status, job: status.body },
+      queuedRun,
     };
   } finally {
     alice.disconnect();

@@ -22,6 +22,7 @@ export function checkDemoTraces(set: SpanSet, session: DemoSession): TraceCheck[
     check('streamed chat', session.chat.traceId, (c) => checkChat(set, session.chat.traceId, session.chat.tokens, c)),
     check('cancelled job', session.cancelledJob.runTraceId, (c) => checkCancelledJob(set, session.cancelledJob.runTraceId, session.cancelledJob.cancelTraceId, c)),
     check('failing run (upstream 404)', session.failedRun.traceId, (c) => checkFailedRun(set, session.failedRun.traceId, c)),
+    ...('ran' in session.queuedRun ? [session.queuedRun.ran] : []).map((run) => check('queued run (BullMQ)', run.traceId, (c) => checkQueuedRun(set, run.traceId, c))),
   ];
 }
 
@@ -140,4 +141,20 @@ function checkFailedRun(set: SpanSet, traceId: string, fail: Collector): void {
   const failedCall = providerCalls(set, workflow).find(isError);
   if (!failedCall) fail('no failed provider span');
   else if (str(failedCall, HttpAttributes.ERROR_TYPE) !== 'AnthropicApiError') fail(`error.type ${str(failedCall, HttpAttributes.ERROR_TYPE)}, expected AnthropicApiError`);
+}
+
+/** request (202) > send (PRODUCER) > process (CONSUMER, the worker) > the workflow and the finished event, for the enqueuing user. */
+function checkQueuedRun(set: SpanSet, traceId: string, fail: Collector): void {
+  const http = one(set.trace(traceId), 'POST /workflows/:workflowId/runs', fail);
+  if (http && num(http, HttpAttributes.RESPONSE_STATUS_CODE) !== 202) fail(`HTTP status ${num(http, HttpAttributes.RESPONSE_STATUS_CODE)}, expected 202`);
+  const send = childNamed(set, http, 'send workflow-runs', fail);
+  if (send && send.kind !== SpanKind.PRODUCER) fail('the send span should be PRODUCER');
+  const process = childNamed(set, send, 'process workflow-runs', fail);
+  if (process && process.kind !== SpanKind.CONSUMER) fail('the process span should be CONSUMER');
+  if (process && str(process, 'user.id') !== str(http!, 'user.id')) fail(`the worker's span is attributed to ${str(process, 'user.id')}, not to the enqueuing user`);
+  const workflow = childNamed(set, process, 'invoke_workflow document-triage', fail);
+  if (workflow && str(workflow, WorkflowAttributes.STATUS) !== 'completed') fail(`workflow.status is ${str(workflow, WorkflowAttributes.STATUS)}`);
+  childNamed(set, process, 'event workflow.run.finished', fail);
+  providerCalls(set, workflow).forEach((call) => checkProviderCall(call, fail));
+  checkRollup(set, process, fail);
 }

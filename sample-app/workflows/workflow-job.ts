@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 
-export type JobStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+/** `queued`: waiting in the BullMQ queue (`?mode=queued`). */
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** What happens to a job, as WebSocket clients see it. */
 export type JobEvent =

@@ -52,6 +52,11 @@ export class WorkflowJobsService {
     return job;
   }
 
+  /** The job, or undefined when this service did not start it (a queued run, an unknown id). */
+  find(jobId: string): WorkflowJob | undefined {
+    return this.jobs.get(jobId);
+  }
+
   /** Cancels a running job; false when it already finished. */
   cancel(jobId: string): boolean {
     return this.get(jobId).cancel();

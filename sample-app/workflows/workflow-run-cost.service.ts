@@ -11,7 +11,7 @@ import type { JobCost, WorkflowJob } from './workflow-job.js';
 export class WorkflowRunCostService {
   constructor(private readonly traces: TraceStoreService) {}
 
-  costOf(job: WorkflowJob): JobCost | null {
+  costOf(job: Pick<WorkflowJob, 'id' | 'traceId'>): JobCost | null {
     if (!this.traces.enabled || !job.traceId) return null;
     const tree = this.traces.getTrace(job.traceId);
     const run = tree && findSpan(tree.roots, (s) => s.role === 'workflow' && s.attributes[WorkflowAttributes.JOB_ID] === job.id);

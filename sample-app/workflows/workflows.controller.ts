@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseFilters } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { LlmProviderErrorFilter } from '../common/llm-provider-error.filter.js';
 import { runWorkflowSchema, type RunWorkflowDto } from './dto/run-workflow.dto.js';
+import { QueuedRunsService } from './queued/queued-runs.service.js';
 import type { WorkflowJobView } from './workflow-job.js';
 import { WorkflowJobsService } from './workflow-jobs.service.js';
 import { WorkflowRunCostService } from './workflow-run-cost.service.js';
@@ -10,7 +11,9 @@ import { WorkflowRunCostService } from './workflow-run-cost.service.js';
 /**
  * Runs workflows over HTTP. `POST /workflows/:workflowId/runs` waits for the run to finish and answers with
  * the job (its result, or 502 when an LLM provider failed); the job id also works with `GET` and `DELETE
- * /workflows/runs/:jobId`. For fire-and-forget runs with progress events, use the WebSocket `run_job` message.
+ * /workflows/runs/:jobId`. With `?mode=queued` the run goes to a BullMQ queue instead: 202 with the job id at
+ * once, the result by `GET /workflows/runs/:jobId` later (503 when Redis was not reachable at startup). For
+ * fire-and-forget runs with progress events, use the WebSocket `run_job` message.
  */
 @Controller('workflows')
 @UseFilters(LlmProviderErrorFilter)
@@ -18,6 +21,7 @@ export class WorkflowsController {
   constructor(
     private readonly jobs: WorkflowJobsService,
     private readonly costs: WorkflowRunCostService,
+    private readonly queued: QueuedRunsService,
   ) {}
 
   @Get()
@@ -31,7 +35,15 @@ export class WorkflowsController {
     @Param('workflowId') workflowId: string,
     @Body({ schema: runWorkflowSchema }) body: RunWorkflowDto,
     @CurrentUser() user: AuthenticatedUser | undefined,
+    @Query('mode') mode: string | undefined,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
   ): Promise<WorkflowJobView> {
+    if (mode === 'queued') {
+      const queued = await this.queued.enqueue(workflowId, body, user?.id);
+      response.status(HttpStatus.ACCEPTED);
+      return queued;
+    }
+    if (mode !== undefined && mode !== 'sync') throw new BadRequestException(`mode must be "sync" or "queued", got "${mode}"`);
     const job = this.jobs.start(workflowId, body, user?.id);
     await job.done;
     if (job.status === 'failed') throw job.failure;
@@ -39,9 +51,13 @@ export class WorkflowsController {
   }
 
   @Get('runs/:jobId')
-  get(@Param('jobId') jobId: string): WorkflowJobView {
-    const job = this.jobs.get(jobId);
-    return job.view(job.status === 'running' ? undefined : this.costs.costOf(job));
+  async get(@Param('jobId') jobId: string): Promise<WorkflowJobView> {
+    const job = this.jobs.find(jobId);
+    if (job) return job.view(job.status === 'running' ? undefined : this.costs.costOf(job));
+    const queued = await this.queued.find(jobId);
+    if (!queued) throw new NotFoundException(`No job "${jobId}"`);
+    const finished = queued.status === 'completed' || queued.status === 'failed';
+    return { ...queued, ...(finished ? { cost: this.costs.costOf({ id: queued.jobId, traceId: queued.traceId ?? undefined }) } : {}) };
   }
 
   @Delete('runs/:jobId')

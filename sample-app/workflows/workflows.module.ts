@@ -25,6 +25,6 @@ import { WorkflowsController } from './workflows.controller.js';
     WorkflowJobsService,
     WorkflowRunCostService,
   ],
-  exports: [WorkflowJobsService],
+  exports: [WorkflowJobsService, WorkflowRunCostService, WORKFLOW_DEFINITIONS],
 })
 export class WorkflowsModule {}

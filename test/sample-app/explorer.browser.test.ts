@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { AttributionAttributes, CostAttributes, TraceStoreService, TracingServic
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
+import { discardQueuedRuns } from '../../sample-app/workflows/queued/redis-connection.js';
 import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } from '../support/browser.js';
 import { parentOf, waitForSpans } from '../support/tracing-harness.js';
 
@@ -24,6 +26,7 @@ const RUN_ROUTE = 'POST /workflows/:workflowId/runs';
  */
 describe('sample app: the explorer after the demo session, in headless Chromium', { skip: skipWithoutBrowser() }, () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'sample-app-explorer-'));
+  const queuePrefix = `test-explorer-${randomUUID().slice(0, 8)}`;
   let modelServer: ModelServer | undefined;
   let app: INestApplication | undefined;
   let browser: Browser | undefined;
@@ -45,6 +48,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
       TRACING_STORE_PATH: join(storeDir, 'traces.db'),
       TRACING_EXPLORER_ENABLED: 'true',
       TRACING_EXPLORER_TOKEN: TOKEN,
+      BULLMQ_PREFIX: queuePrefix,
     });
     app = await createSampleApp({ envFile: false, logger: false });
     await app.listen(0, '127.0.0.1');
@@ -68,6 +72,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
   after(async () => {
     await browser?.close();
     await app?.close();
+    await discardQueuedRuns(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     await modelServer?.close();
     rmSync(storeDir, { recursive: true, force: true });
   });
@@ -193,6 +198,7 @@ function demoTraceIds(session: DemoSession): string[] {
     session.chat.traceId,
     session.cancelledJob.runTraceId,
     session.failedRun.traceId,
+    ...('ran' in session.queuedRun ? [session.queuedRun.ran.traceId] : []),
   ];
 }
 

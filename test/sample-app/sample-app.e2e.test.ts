@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   AttributionAttributes,
@@ -21,6 +22,7 @@ import { connectAssistant, nextEvent } from '../../sample-app/demo/demo-client.j
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import type { WorkflowJobView } from '../../sample-app/workflows/workflow-job.js';
+import { discardQueuedRuns } from '../../sample-app/workflows/queued/redis-connection.js';
 import { childrenOf, descendantsOf, parentOf, waitForSpans } from '../support/tracing-harness.js';
 
 /**
@@ -34,6 +36,8 @@ describe('sample app: the demo flow, traced end to end', () => {
   let session: DemoSession;
   let spans: ReadableSpan[];
   const storeDir = mkdtempSync(join(tmpdir(), 'sample-app-e2e-'));
+  // Queued runs use the shared Redis under a prefix of their own, deleted afterwards.
+  const queuePrefix = `test-sample-${randomUUID().slice(0, 8)}`;
 
   before(async () => {
     modelServer = await startModelServer();
@@ -41,6 +45,7 @@ describe('sample app: the demo flow, traced end to end', () => {
       ...localModelEnv(modelServer, 'test'),
       TRACING_EXPORTER: 'memory',
       TRACING_STORE_PATH: join(storeDir, 'traces.db'),
+      BULLMQ_PREFIX: queuePrefix,
     });
     app = await createSampleApp({ envFile: false, logger: false });
     await app.listen(0, '127.0.0.1');
@@ -53,6 +58,7 @@ describe('sample app: the demo flow, traced end to end', () => {
       session.chat.traceId,
       session.cancelledJob.runTraceId,
       session.failedRun.traceId,
+      ...('ran' in session.queuedRun ? [session.queuedRun.ran.traceId] : []),
     ];
     // Request spans end once their response is out, which can be just after the client got it.
     spans = await waitForSpans(
@@ -63,6 +69,7 @@ describe('sample app: the demo flow, traced end to end', () => {
 
   after(async () => {
     await app?.close();
+    await discardQueuedRuns(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     await modelServer?.close();
     rmSync(storeDir, { recursive: true, force: true });
   });
@@ -327,6 +334,52 @@ describe('sample app: the demo flow, traced end to end', () => {
       inputTokens: workflow.attributes[CostAttributes.INPUT_TOKENS],
       outputTokens: workflow.attributes[CostAttributes.OUTPUT_TOKENS],
       llmCalls: 2,
+    });
+  });
+
+  describe('a run queued on BullMQ (?mode=queued)', () => {
+    const queued = () => {
+      assert.ok('ran' in session.queuedRun, `the queued run was skipped: ${'skipped' in session.queuedRun ? session.queuedRun.skipped : ''}`);
+      return session.queuedRun.ran;
+    };
+
+    it('answers 202 at once, and the result by job id once a worker ran it, for the user who queued it', () => {
+      const run = queued();
+      assert.equal(run.status, 202);
+      assert.equal(run.job.status, 'completed');
+      assert.equal(run.job.userId, 'alice');
+      assert.equal(run.job.traceId, run.traceId);
+      assert.equal((run.job.result as { documentId: string }).documentId, run.documentId);
+    });
+
+    it('traces request > send (PRODUCER) > process (CONSUMER) > workflow and the finished event, attributed to the caller', () => {
+      const run = queued();
+      const http = only(inTrace(run.traceId), 'POST /workflows/:workflowId/runs');
+      assert.equal(http.attributes[HttpAttributes.RESPONSE_STATUS_CODE], 202);
+      const send = child(http, 'send workflow-runs');
+      assert.equal(send.kind, SpanKind.PRODUCER);
+      assert.equal(send.attributes['messaging.message.id'], run.job.jobId);
+      const process = child(send, 'process workflow-runs');
+      assert.equal(process.kind, SpanKind.CONSUMER);
+      const workflow = child(process, 'invoke_workflow document-triage');
+      assert.equal(workflow.attributes[WorkflowAttributes.JOB_ID], run.job.jobId);
+      const event = child(process, 'event workflow.run.finished');
+      for (const span of [process, workflow, event, ...providerCalls(workflow)]) {
+        assert.equal(span.attributes[AttributionAttributes.USER_ID], 'alice', span.name);
+        assert.equal(span.attributes[AttributionAttributes.TENANT_ID], 'acme', span.name);
+      }
+      assert.equal(process.attributes[CostAttributes.LLM_CALLS], 2);
+      assert.ok(Math.abs(Number(process.attributes[CostAttributes.TOTAL_USD]) - costOf(process)) < 1e-12);
+      assert.equal(http.attributes[CostAttributes.TOTAL_USD], undefined, 'the request ended before the job ran');
+    });
+
+    it('answers 400 for an unknown mode', async () => {
+      const response = await fetch(`${baseUrl}/workflows/document-triage/runs?mode=later`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ documentId: 'ticket-4711' }),
+      });
+      assert.equal(response.status, 400);
     });
   });
 
