@@ -22,7 +22,7 @@ export function checkDemoTraces(set: SpanSet, session: DemoSession): TraceCheck[
     check('streamed chat', session.chat.traceId, (c) => checkChat(set, session.chat.traceId, session.chat.tokens, c)),
     check('cancelled job', session.cancelledJob.runTraceId, (c) => checkCancelledJob(set, session.cancelledJob.runTraceId, session.cancelledJob.cancelTraceId, c)),
     check('failing run (upstream 404)', session.failedRun.traceId, (c) => checkFailedRun(set, session.failedRun.traceId, c)),
-    ...('ran' in session.queuedRun ? [session.queuedRun.ran] : []).map((run) => check('queued run (BullMQ)', run.traceId, (c) => checkQueuedRun(set, run.traceId, c))),
+    ...('ran' in session.queuedRun ? [session.queuedRun.ran] : []).map((run) => check('queued run (BullMQ; its cost is on the worker span)', run.traceId, (c) => checkQueuedRun(set, run.traceId, c))),
   ];
 }
 
