@@ -15,6 +15,7 @@ import { runPerCall } from './suites/per-call.suite.js';
 import { runCost } from './suites/cost.suite.js';
 import { runOutage } from './suites/outage.suite.js';
 import { runPerRequest } from './suites/per-request.suite.js';
+import { runQueues } from './suites/queues.suite.js';
 import { runStreaming } from './suites/streaming.suite.js';
 
 /** What every suite is told about the run. */
@@ -34,6 +35,7 @@ const SUITES: Suite[] = [
   { id: 'cost', run: runCost },
   { id: 'outage', run: runOutage },
   { id: 'streaming', run: runStreaming },
+  { id: 'queues', run: runQueues },
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { types } from 'node:util';
+import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import { extractContext, injectContext } from '../propagation/context-carrier.js';
 import { hookWorkers, recordJobDetails } from './bullmq-job.js';
@@ -41,8 +42,22 @@ const contextManager: BullMqContextManager = {
     return Object.keys(carrier).length > 0 ? JSON.stringify(carrier) : '';
   },
   // The worker's own context is never a job's parent: the job carries its parent, or starts a new trace.
-  fromMetadata: (_active: Context, metadata: string): Context => extractContext(parseCarrier(metadata)),
+  fromMetadata: (_active: Context, metadata: string): Context => {
+    // BullMQ reads a job's metadata twice (fetching it, then processing it): the second read is a lookup.
+    const key = getRuntime().propagation?.acceptAttribution === false ? `0${metadata}` : `1${metadata}`;
+    let ctx = extracted.get(key);
+    if (!ctx) {
+      ctx = extractContext(parseCarrier(metadata));
+      if (extracted.size >= MAX_CACHED_CONTEXTS) extracted.clear();
+      extracted.set(key, ctx);
+    }
+    return ctx;
+  },
 };
+
+/** Contexts extracted from recent job metadata (immutable, so shared safely); bounded. */
+const extracted = new Map<string, Context>();
+const MAX_CACHED_CONTEXTS = 512;
 
 function parseCarrier(metadata: unknown): unknown {
   if (typeof metadata !== 'string' || metadata.length > MAX_METADATA_LENGTH) return undefined;
