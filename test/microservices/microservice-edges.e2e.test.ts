@@ -75,6 +75,22 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
     assert.equal(server.attributes[AttributionAttributes.USER_ID], 'alice');
   });
 
+  it('keeps 100 concurrent calls of 100 users apart: every server span under its own client span, with its caller', async () => {
+    const users = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    const sums = await Promise.all(
+      users.map((user, i) => tracing.withAttribution({ userId: user }, () => tracing.withSpan(`call ${user}`, () => lastValueFrom(client.send<number>({ cmd: 'sum' }, [i, 1]))))),
+    );
+    assert.deepEqual(sums, users.map((_, i) => i + 1));
+    const spans = await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.kind === SpanKind.SERVER).length === 100);
+    for (const user of users) {
+      const call = spanNamed(spans, `call ${user}`);
+      const clients = spans.filter((s) => parentOf(spans, s) === call);
+      assert.deepEqual(clients.map((s) => s.kind), [SpanKind.CLIENT], user);
+      const servers = spans.filter((s) => parentOf(spans, s) === clients[0]);
+      assert.deepEqual(servers.map((s) => s.attributes[AttributionAttributes.USER_ID]), [user], user);
+    }
+  });
+
   it('marks a handler error ERROR on both sides; the caller still gets the RPC error', async () => {
     await assert.rejects(lastValueFrom(client.send('fail', {})), (error: unknown) => (error as { message?: string }).message === 'no such document');
     const spans = await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.name === 'rpc fail').length === 2);
