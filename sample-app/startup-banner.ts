@@ -27,6 +27,8 @@ export function startupBanner(baseUrl: string, config: ConfigService<SampleEnvir
     '  Try it:',
     `    curl -X POST ${baseUrl}/workflows/document-triage/runs -H 'content-type: application/json' -H 'x-user-id: alice' \\`,
     `         -d '{"documentId":"ticket-4711"}'`,
+    `    curl -X POST '${baseUrl}/workflows/document-triage/runs?mode=queued' -H 'content-type: application/json' -H 'x-user-id: alice' \\`,
+    `         -d '{"documentId":"refund-policy"}'   # BullMQ; then GET /workflows/runs/<jobId>`,
     `    curl -X POST ${baseUrl}/agents/tasks -H 'content-type: application/json' -H 'x-user-id: bob' \\`,
     `         -d '{"goal":"What do 12 seats of the Team plan cost per year (12 * 49 * 10)? Can annual plans be refunded?"}'`,
     `    socket.io namespace ${baseUrl}/assistant: run_job, cancel_job, chat_message`,
