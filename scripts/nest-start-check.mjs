@@ -6,13 +6,17 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
-const port = await new Promise((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => resolve(free));
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address();
+      server.close(() => resolve(free));
+    });
   });
-});
-const child = spawn('npx', ['nest', 'start'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+const port = await freePort();
+// Queued runs off (a Redis URL on a port nothing listens on): this check must not leave queue keys in the shared Redis.
+const env = { ...process.env, PORT: String(port), REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+const child = spawn('npx', ['nest', 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 let output = '';
 child.stdout.on('data', (chunk) => {
   output += chunk;
