@@ -188,6 +188,8 @@ export const OperationMetrics = {
   TOOL_DURATION: 'gen_ai.execute_tool.duration',
   HTTP_SERVER_DURATION: 'http.server.request.duration',
   WEBSOCKET_MESSAGE_DURATION: 'websocket.server.message.duration',
+  /** OTel messaging convention: one BullMQ job attempt, one microservice message or event handled. */
+  MESSAGING_PROCESS_DURATION: 'messaging.process.duration',
   /** Label of the non-HTTP histograms: `ok`, `error` or `cancelled` (HTTP has its status code). */
   OUTCOME: 'outcome',
 } as const;

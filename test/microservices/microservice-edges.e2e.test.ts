@@ -9,6 +9,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { lastValueFrom } from 'rxjs';
 import { AttributionAttributes, MessagingAttributes, TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
 import { GARBAGE_CARRIERS, VALID_TRACEPARENT } from '../propagation/fixtures/garbage-carriers.js';
+import { collectMetrics } from '../support/metric-reader.js';
 import { parentOf, spanNamed, waitForSpans } from '../support/tracing-harness.js';
 import { sendRawTcp } from './fixtures/raw-tcp.js';
 
@@ -88,6 +89,20 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
       assert.deepEqual(clients.map((s) => s.kind), [SpanKind.CLIENT], user);
       const servers = spans.filter((s) => parentOf(spans, s) === clients[0]);
       assert.deepEqual(servers.map((s) => s.attributes[AttributionAttributes.USER_ID]), [user], user);
+    }
+  });
+
+  it('records messaging.process.duration for handled messages, by transport, pattern and outcome', async () => {
+    const recorded = collectMetrics();
+    try {
+      await lastValueFrom(client.send<number>({ cmd: 'sum' }, [2, 2]));
+      await assert.rejects(lastValueFrom(client.send('fail', {})));
+      await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.kind === SpanKind.SERVER).length === 2);
+      const points = await recorded.histogram('messaging.process.duration');
+      const byPattern = Object.fromEntries(points.map((p) => [p.attributes[MessagingAttributes.DESTINATION_NAME], [p.attributes.outcome, p.attributes['error.type'], p.attributes[MessagingAttributes.SYSTEM], p.count]]));
+      assert.deepEqual(byPattern, { '{"cmd":"sum"}': ['ok', undefined, 'tcp', 1], fail: ['error', 'RpcException', 'tcp', 1] });
+    } finally {
+      await recorded.close();
     }
   });
 

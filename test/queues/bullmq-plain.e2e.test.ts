@@ -15,6 +15,7 @@ import {
 } from '../../lib/index.js';
 import { GARBAGE_CARRIERS, VALID_TRACEPARENT } from '../propagation/fixtures/garbage-carriers.js';
 import { ACME_PRICE, acmeCost, AcmeLlm, SummarizeWorkflow, type PricedTask } from '../propagation/fixtures/priced-work.js';
+import { collectMetrics } from '../support/metric-reader.js';
 import { createTracedApp, parentOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { deleteKeys, REDIS, uniquePrefix } from './fixtures/redis.js';
 
@@ -124,6 +125,29 @@ describe('BullMQ Queue, Worker and FlowProducer with BullMqTelemetry', () => {
       assert.equal(consumer.parentSpanContext?.spanId, joinsTrace ? VALID_TRACEPARENT.split('-')[2] : undefined, label);
       assert.equal(consumer.attributes[AttributionAttributes.USER_ID], undefined, label);
       assert.equal(work.attributes[AttributionAttributes.USER_ID], undefined, label);
+    }
+  });
+
+  it('records messaging.process.duration per attempt, by queue and outcome (never by job or user)', async () => {
+    const recorded = collectMetrics();
+    try {
+      const name = 'metered';
+      workers(name, 1, 1, async (job: Job) => {
+        if (job.attemptsMade === 0) throw new TypeError('first attempt fails');
+        return 'ok';
+      });
+      await tracing.withAttribution({ userId: 'erin' }, () => queue(name).add('job', {}, { attempts: 2 }));
+      await waitForSpans(traced.spans, (all) => all.filter((s) => s.name === `process ${name}`).length === 2);
+      const points = (await recorded.histogram('messaging.process.duration')).filter((p) => p.attributes[MessagingAttributes.DESTINATION_NAME] === name);
+      assert.deepEqual(
+        points.map((p) => [p.attributes, p.count]).sort((a, b) => String((a[0] as { outcome: string }).outcome).localeCompare(String((b[0] as { outcome: string }).outcome))),
+        [
+          [{ 'messaging.system': 'bullmq', 'messaging.destination.name': name, 'messaging.operation.name': 'process', outcome: 'error', 'error.type': 'TypeError' }, 1],
+          [{ 'messaging.system': 'bullmq', 'messaging.destination.name': name, 'messaging.operation.name': 'process', outcome: 'ok' }, 1],
+        ],
+      );
+    } finally {
+      await recorded.close();
     }
   });
 
