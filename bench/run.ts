@@ -13,6 +13,7 @@ import { machineInfo } from './support/machine.js';
 import { printTable } from './support/table.js';
 import { runPerCall } from './suites/per-call.suite.js';
 import { runCost } from './suites/cost.suite.js';
+import { runConventions } from './suites/conventions.suite.js';
 import { runOutage } from './suites/outage.suite.js';
 import { runPerRequest } from './suites/per-request.suite.js';
 import { runQueues } from './suites/queues.suite.js';
@@ -36,6 +37,7 @@ const SUITES: Suite[] = [
   { id: 'outage', run: runOutage },
   { id: 'streaming', run: runStreaming },
   { id: 'queues', run: runQueues },
+  { id: 'conventions', run: runConventions },
 ];
 
 async function main(): Promise<void> {

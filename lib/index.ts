@@ -38,7 +38,12 @@ export { TracingHealthIndicator } from './health/tracing-health.indicator.js';
 export type { TracingIndicatorDetails, TracingIndicatorResult } from './health/tracing-health.indicator.js';
 export type { ExporterHealth, HealthStatus, StoreHealth, StoreHealthSource, TracingHealth } from './health/tracing-health.js';
 export type { ContextCarrier } from './propagation/context-carrier.js';
-export type { Attribution, TokenUsage } from './core/span-scope.js';
+export type { Attribution, SpanRole, TokenUsage } from './core/span-scope.js';
+export type { ConventionName } from './genai/conventions/convention.js';
+export type { ChatMessage, MessagePart, OutputMessage } from './genai/provider-call.js';
+export type { EvaluatedSpan, EvaluationOptions, EvaluationResult, Evaluator, ScoreOptions } from './evaluation/evaluation.types.js';
+export { createTracedFetch, tracedFetch } from './fetch/traced-fetch.js';
+export type { FetchFunction } from './fetch/traced-fetch.js';
 
 export { CostService } from './cost/cost.service.js';
 export type {
@@ -50,6 +55,9 @@ export type {
   CostReportRow,
   CostResult,
   CostTarget,
+  CostKind,
+  NonTokenCost,
+  NonTokenCostRecord,
 } from './cost/cost.types.js';
 export { usageFromChunk, usageFromResult } from './cost/usage-extractor.js';
 export type { UsageRead } from './cost/usage-extractor.js';
@@ -71,13 +79,17 @@ export {
   BullMqAttributes,
   CostAttributes,
   EventAttributes,
+  CostEvents,
   GenAiAttributes,
+  GenAiEvents,
   GenAiMetrics,
   GenAiOperations,
   HttpAttributes,
   MessagingAttributes,
+  LangfuseAttributes,
   OpenInferenceAttributes,
   OperationMetrics,
+  ProviderAttributes,
   TraceloopAttributes,
   WebSocketAttributes,
   WorkflowAttributes,

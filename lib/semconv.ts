@@ -14,8 +14,24 @@ export const GenAiAttributes = {
   PROVIDER_NAME: 'gen_ai.provider.name',
   REQUEST_MODEL: 'gen_ai.request.model',
   REQUEST_STREAM: 'gen_ai.request.stream',
+  REQUEST_TEMPERATURE: 'gen_ai.request.temperature',
+  REQUEST_MAX_TOKENS: 'gen_ai.request.max_tokens',
+  REQUEST_TOP_P: 'gen_ai.request.top_p',
+  REQUEST_TOP_K: 'gen_ai.request.top_k',
+  REQUEST_FREQUENCY_PENALTY: 'gen_ai.request.frequency_penalty',
+  REQUEST_PRESENCE_PENALTY: 'gen_ai.request.presence_penalty',
+  REQUEST_STOP_SEQUENCES: 'gen_ai.request.stop_sequences',
+  REQUEST_SEED: 'gen_ai.request.seed',
+  REQUEST_CHOICE_COUNT: 'gen_ai.request.choice.count',
+  REQUEST_ENCODING_FORMATS: 'gen_ai.request.encoding_formats',
   RESPONSE_MODEL: 'gen_ai.response.model',
+  RESPONSE_ID: 'gen_ai.response.id',
+  RESPONSE_FINISH_REASONS: 'gen_ai.response.finish_reasons',
   RESPONSE_TIME_TO_FIRST_CHUNK: 'gen_ai.response.time_to_first_chunk',
+  CONVERSATION_ID: 'gen_ai.conversation.id',
+  INPUT_MESSAGES: 'gen_ai.input.messages',
+  OUTPUT_MESSAGES: 'gen_ai.output.messages',
+  SYSTEM_INSTRUCTIONS: 'gen_ai.system_instructions',
   USAGE_INPUT_TOKENS: 'gen_ai.usage.input_tokens',
   USAGE_OUTPUT_TOKENS: 'gen_ai.usage.output_tokens',
   USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read.input_tokens',
@@ -27,16 +43,34 @@ export const GenAiAttributes = {
   TOOL_NAME: 'gen_ai.tool.name',
   TOOL_CALL_ID: 'gen_ai.tool.call.id',
   TOKEN_TYPE: 'gen_ai.token.type',
+  EVALUATION_NAME: 'gen_ai.evaluation.name',
+  EVALUATION_SCORE_VALUE: 'gen_ai.evaluation.score.value',
+  EVALUATION_SCORE_LABEL: 'gen_ai.evaluation.score.label',
+  EVALUATION_EXPLANATION: 'gen_ai.evaluation.explanation',
   /**
-   * Library marker (not OTel semconv) on spans that carry no other `gen_ai.*` attribute, e.g. HTTP and node
-   * spans, so that Langfuse's default span filter keeps them. Its value is the span's role.
+   * Library marker (not OTel semconv) on every library span: its role (`workflow`, `node`, `provider`, `http`...),
+   * whatever conventions are on, so the trace store and the explorer tell roles apart. Being a `gen_ai.*` key, it
+   * also makes Langfuse's own span processor (`@langfuse/otel`), whose default filter keeps only spans with a
+   * `gen_ai.*` attribute, export HTTP and node spans too.
    */
   SPAN_TYPE: 'gen_ai.span.type',
+} as const;
+
+/** Span event names from the GenAI semantic conventions. */
+export const GenAiEvents = {
+  /** One evaluation result (a score) of the span it is on: `TracingService.score` and evaluators. */
+  EVALUATION_RESULT: 'gen_ai.evaluation.result',
 } as const;
 
 /** Values of `gen_ai.operation.name` this library sets itself. */
 export const GenAiOperations = {
   CHAT: 'chat',
+  TEXT_COMPLETION: 'text_completion',
+  GENERATE_CONTENT: 'generate_content',
+  EMBEDDINGS: 'embeddings',
+  RETRIEVAL: 'retrieval',
+  /** Not in the GenAI conventions (they have no reranking operation); typed RERANKER for OpenInference. */
+  RERANK: 'rerank',
   INVOKE_WORKFLOW: 'invoke_workflow',
   INVOKE_AGENT: 'invoke_agent',
   EXECUTE_TOOL: 'execute_tool',
@@ -75,6 +109,20 @@ export const CostAttributes = {
   OUTPUT_TOKENS: 'cost.output_tokens',
   LLM_CALLS: 'cost.llm_calls',
   UNPRICED_CALLS: 'cost.unpriced_calls',
+  /** USD of costs that are not tokens (`TracingService.recordCost`) recorded on this span itself. */
+  NON_TOKEN_USD: 'cost.non_token_usd',
+  /** On the `cost.recorded` event: what the cost was for (`image`, `audio`, `search`, `tool`...). */
+  KIND: 'cost.kind',
+  /** On the `cost.recorded` event: free text, e.g. the tool or API called. */
+  DESCRIPTION: 'cost.description',
+  /** Rolled up: the part of `cost.total_usd` that is not tokens. */
+  TOTAL_NON_TOKEN_USD: 'cost.total_non_token_usd',
+} as const;
+
+/** Library span events. */
+export const CostEvents = {
+  /** One `TracingService.recordCost` call: `cost.usd`, `cost.kind`, `cost.description`. */
+  COST_RECORDED: 'cost.recorded',
 } as const;
 
 /** OpenInference attribute names (Arize Phoenix, Langfuse). */
@@ -86,6 +134,14 @@ export const OpenInferenceAttributes = {
   OUTPUT_MIME_TYPE: 'output.mime_type',
   LLM_MODEL_NAME: 'llm.model_name',
   LLM_PROVIDER: 'llm.provider',
+  LLM_SYSTEM: 'llm.system',
+  LLM_INVOCATION_PARAMETERS: 'llm.invocation_parameters',
+  LLM_INPUT_MESSAGES: 'llm.input_messages',
+  LLM_OUTPUT_MESSAGES: 'llm.output_messages',
+  LLM_TOKEN_COUNT_PROMPT_AUDIO: 'llm.token_count.prompt_details.audio',
+  LLM_TOKEN_COUNT_COMPLETION_AUDIO: 'llm.token_count.completion_details.audio',
+  EMBEDDING_MODEL_NAME: 'embedding.model_name',
+  TAGS: 'tag.tags',
   LLM_TOKEN_COUNT_PROMPT: 'llm.token_count.prompt',
   LLM_TOKEN_COUNT_COMPLETION: 'llm.token_count.completion',
   LLM_TOKEN_COUNT_TOTAL: 'llm.token_count.total',
@@ -102,6 +158,32 @@ export const OpenInferenceAttributes = {
 /** Traceloop (OpenLLMetry) attribute names. */
 export const TraceloopAttributes = {
   SPAN_KIND: 'traceloop.span.kind',
+  WORKFLOW_NAME: 'traceloop.workflow.name',
+  ENTITY_NAME: 'traceloop.entity.name',
+  ENTITY_PATH: 'traceloop.entity.path',
+  /** Prefix: `traceloop.association.properties.<key>`. */
+  ASSOCIATION_PROPERTIES: 'traceloop.association.properties',
+} as const;
+
+/** Langfuse attribute names (read by Langfuse's OTLP ingestion). */
+export const LangfuseAttributes = {
+  OBSERVATION_TYPE: 'langfuse.observation.type',
+  COMPLETION_START_TIME: 'langfuse.observation.completion_start_time',
+  TRACE_NAME: 'langfuse.trace.name',
+  TRACE_INPUT: 'langfuse.trace.input',
+  TRACE_OUTPUT: 'langfuse.trace.output',
+  TRACE_TAGS: 'langfuse.trace.tags',
+} as const;
+
+/**
+ * What a provider call's HTTP attempts and failure looked like (library namespace), on the provider span: how
+ * many attempts the SDK made (seen through the traced `fetch`), and for a failed call a low-cardinality category
+ * and the provider's own error code.
+ */
+export const ProviderAttributes = {
+  ATTEMPTS: 'provider.attempts',
+  ERROR_CATEGORY: 'provider.error.category',
+  ERROR_CODE: 'provider.error.code',
 } as const;
 
 /** HTTP, URL, network and error attributes from the stable OTel semantic conventions. */
@@ -117,6 +199,12 @@ export const HttpAttributes = {
   CLIENT_ADDRESS: 'client.address',
   USER_AGENT: 'user_agent.original',
   ERROR_TYPE: 'error.type',
+  URL_FULL: 'url.full',
+  REQUEST_RESEND_COUNT: 'http.request.resend_count',
+  /** Prefix: `http.response.header.<lower-cased name>`, a string array. */
+  RESPONSE_HEADER: 'http.response.header',
+  /** Library (not OTel semconv): an error answer's body on a traced `fetch` attempt, with content capture only. */
+  RESPONSE_BODY: 'http.response.body',
 } as const;
 
 /** WebSocket message attributes (library namespace). */
@@ -161,8 +249,8 @@ export const EventAttributes = {
   LISTENER: 'nestjs.event.listener',
 } as const;
 
-/** Span kinds in the OpenInference vocabulary, one per library span role. */
-export type OpenInferenceSpanKind = 'CHAIN' | 'LLM' | 'AGENT' | 'TOOL';
+/** Span kinds in the OpenInference vocabulary this library uses. */
+export type OpenInferenceSpanKind = 'CHAIN' | 'LLM' | 'AGENT' | 'TOOL' | 'EMBEDDING' | 'RETRIEVER' | 'RERANKER';
 
 /** Span kinds in the Traceloop vocabulary. */
 export type TraceloopSpanKind = 'workflow' | 'task' | 'agent' | 'tool';

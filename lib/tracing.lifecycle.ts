@@ -5,6 +5,8 @@ import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { installRuntime } from './core/runtime.js';
 import { secretKeyMatcher } from './core/serialize.js';
 import { OperationMetricsRecorder } from './metrics/operation-metrics.js';
+import { EvaluationRunner } from './evaluation/evaluation-runner.js';
+import { conventionSet } from './genai/conventions/convention-set.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
 import type { TraceStore } from './store/trace-store.js';
 import { storeOnReusedProvider } from './tracing.messages.js';
@@ -17,6 +19,7 @@ import { TRACE_STORE, TRACING_CONFIG, TRACING_SDK } from './tracing.constants.js
 @Injectable()
 export class TracingLifecycle implements OnApplicationShutdown {
   private readonly uninstall: () => void;
+  private readonly evaluations: EvaluationRunner | undefined;
 
   constructor(
     @Inject(TRACING_CONFIG) config: ResolvedTracingConfig,
@@ -26,6 +29,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
   ) {
     const feedStore = store !== null && (sdk.origin === 'option' || sdk.origin === 'global');
     if (feedStore) new Logger('AiTracing').warn(storeOnReusedProvider());
+    this.evaluations = config.evaluators.length > 0 ? new EvaluationRunner(config.evaluators, config.evaluation) : undefined;
     this.uninstall = installRuntime({
       enabled: sdk.origin !== 'disabled',
       tracer: sdk.tracer,
@@ -34,6 +38,8 @@ export class TracingLifecycle implements OnApplicationShutdown {
       isSecretKey: secretKeyMatcher(config.redactKeys),
       recorder,
       metrics: new OperationMetricsRecorder(),
+      conventions: conventionSet(config.conventions),
+      evaluations: this.evaluations,
       spanSink: feedStore ? (span) => store.processor.onEnd(span as unknown as ReadableSpan) : undefined,
       websocket: { enabled: config.websocket.enabled, ignoreEvents: config.websocket.ignoreEvents },
       propagation: config.propagation,
@@ -43,6 +49,8 @@ export class TracingLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     try {
+      // Spans still waiting for their evaluators are exported now, unevaluated, before the final flush.
+      this.evaluations?.close();
       // The provider's shutdown flushes the store's processor; only then may the database close.
       await this.sdk.shutdown();
       await this.store?.close();

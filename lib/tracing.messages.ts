@@ -200,3 +200,12 @@ export function grpcExporterMissing(moduleName: string, source: string, detail: 
     `run \`npm install ${moduleName}\`, or use http/protobuf (${detail})`
   );
 }
+
+/** A bad argument of `TracingService.recordCost` (logged once, never thrown in a request). */
+export function invalidCost(cost: unknown): string {
+  const c = (cost ?? {}) as { usd?: unknown; kind?: unknown };
+  return (
+    `nestjs-ai-tracing: TracingService.recordCost ignored { usd: ${show(c.usd)}, kind: ${show(c.kind)} }: ` +
+    'expected usd a finite number >= 0 and kind a short lower-case name ([a-z0-9_.-], e.g. "image", "audio", "search")'
+  );
+}

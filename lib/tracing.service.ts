@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { context, INVALID_SPAN_CONTEXT, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { runInSpan } from './core/span-engine.js';
 import { getRuntime } from './core/runtime.js';
+import { reportOnce } from './core/safe-execute.js';
+import { runInSpan } from './core/span-engine.js';
 import { getScope, mergeAttribution, type Attribution, type TokenUsage } from './core/span-scope.js';
 import { healthSnapshot, type StoreHealthSource, type TracingHealth } from './health/tracing-health.js';
 import { extractContext, injectContext, type ContextCarrier } from './propagation/context-carrier.js';
+import type { NonTokenCost } from './cost/cost.types.js';
+import { addEvaluationEvent } from './evaluation/evaluation-event.js';
+import type { ScoreOptions } from './evaluation/evaluation.types.js';
+import { tracedFetch, type FetchFunction } from './fetch/traced-fetch.js';
+import { CostAttributes, CostEvents } from './semconv.js';
+import { invalidCost } from './tracing.messages.js';
 import type { TracingSdk } from './sdk/tracing-sdk.js';
 import { TRACE_STORE, TRACING_SDK } from './tracing.constants.js';
 
@@ -121,6 +128,58 @@ export class TracingService {
    */
   health(): TracingHealth {
     return healthSnapshot(this.sdk.origin, this.sdk.pipeline, this.store);
+  }
+
+  /**
+   * Records a cost that is not tokens (image generation, audio seconds, a paid search or tool API) on the active
+   * library span: a `cost.recorded` event, `cost.non_token_usd` on the span, and the rollup into `cost.total_usd`
+   * of it and every span above it, exactly like token cost; `CostService` reports it under `kind`. Bad input is
+   * ignored with a warning (never a throw in the request). Returns false outside any library span (the cost
+   * still reaches the report) or for bad input.
+   * @example
+   * tracing.recordCost({ usd: 0.04, kind: 'image', description: 'gpt-image-1 1024x1024' });
+   */
+  recordCost(cost: NonTokenCost): boolean {
+    const usd = cost?.usd;
+    const kind = cost?.kind;
+    if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0 || typeof kind !== 'string' || !/^[a-z0-9_.-]{1,64}$/.test(kind)) {
+      reportOnce('TracingService.recordCost', new TypeError(invalidCost(cost)));
+      return false;
+    }
+    const scope = getScope(context.active());
+    const recorder = getRuntime().recorder;
+    if (!scope) {
+      recorder?.recordNonTokenCost?.(undefined, usd, kind);
+      return false;
+    }
+    const attributes: Attributes = { [CostAttributes.USD]: usd, [CostAttributes.KIND]: kind };
+    if (typeof cost.description === 'string' && cost.description !== '') attributes[CostAttributes.DESCRIPTION] = cost.description.slice(0, 256);
+    scope.span.addEvent(CostEvents.COST_RECORDED, attributes);
+    scope.addCost(usd);
+    recorder?.recordNonTokenCost?.(scope, usd, kind);
+    return true;
+  }
+
+  /**
+   * Records a score of the active library span (a provider call, a node, a workflow...) as a
+   * `gen_ai.evaluation.result` event: `value` numeric, or a `label`, with an optional explanation. On a provider
+   * span it also carries the response id. Returns false outside a library span or without a value or label.
+   * @example
+   * tracing.score('helpfulness', 0.9, { label: 'helpful', explanation: 'answers the question asked' });
+   */
+  score(name: string, value: number | undefined, options: ScoreOptions = {}): boolean {
+    const scope = getScope(context.active());
+    if (!scope) return false;
+    return addEvaluationEvent(scope, { name, value, label: options?.label, explanation: options?.explanation });
+  }
+
+  /**
+   * A `fetch` to give the LLM SDKs (`new OpenAI({ fetch: tracing.fetch })`, `new Anthropic({ fetch })`, any
+   * fetch-based client): one CLIENT span per HTTP attempt, under the provider span, with retries, rate-limit
+   * headers and the provider's error code. The same as the standalone `tracedFetch` export.
+   */
+  get fetch(): FetchFunction {
+    return tracedFetch;
   }
 
   /** Exports all finished spans now (bounded by `shutdownTimeoutMillis`). */

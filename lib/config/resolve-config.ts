@@ -3,6 +3,7 @@ import type { TracingModuleOptions } from './tracing-options.interface.js';
 import { hasGlobalMeterProvider, hasGlobalTracerProvider } from '../sdk/otel-globals.js';
 import { resolveCostSettings } from './cost-settings.js';
 import { resolveHealthSettings } from './health-settings.js';
+import { resolveGenAiSettings } from './genai-settings.js';
 import { resolveHttpSettings, resolveWebSocketSettings } from './interceptor-settings.js';
 import { resolveMessagingSettings } from './messaging-settings.js';
 import { int, processEnv, stringList } from './option-readers.js';
@@ -22,7 +23,7 @@ const PIPELINE_VARIABLE = /^OTEL_(EXPORTER_OTLP_(?!METRICS_)|TRACES_|BSP_|ATTRIB
  * The one place configuration is decided: explicit options, then environment, then defaults; every value
  * validated, the first bad one failing bootstrap with a `TracingConfigError` that names it. Each area's rules
  * live in its own file (`sdk-settings`, `store-settings`, `interceptor-settings`, `cost-settings`,
- * `messaging-settings`); this
+ * `messaging-settings`, `genai-settings`); this
  * function only assembles them.
  *
  * When the app supplies the tracer provider (`tracerProvider`, or one registered globally, e.g. by a preloaded
@@ -58,6 +59,7 @@ export function resolveTracingConfig(
     maxContentLength: int('maxContentLength', o.maxContentLength, 'TRACING_MAX_CONTENT_LENGTH', env, 32) ?? 4096,
     ...resolveCostSettings(o, env),
     redactKeys: stringList('redactKeys', o.redactKeys),
+    ...resolveGenAiSettings(o, env),
     shutdownTimeoutMillis: int('shutdownTimeoutMillis', o.shutdownTimeoutMillis, 'TRACING_SHUTDOWN_TIMEOUT', env, 1) ?? 5000,
     http: resolveHttpSettings(o, env),
     websocket: resolveWebSocketSettings(o, env),

@@ -1,4 +1,6 @@
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
+import type { Evaluator } from '../evaluation/evaluation.types.js';
+import type { ConventionName } from '../genai/conventions/convention.js';
 import type {
   DiagLogLevelName,
   ExporterChoice,
@@ -45,6 +47,9 @@ export interface ResolvedTracingConfig {
   maxContentLength: number;
   costTracking: boolean;
   redactKeys: string[];
+  conventions: ConventionName[];
+  evaluators: Evaluator[];
+  evaluation: { timeoutMillis: number; maxPending: number; concurrency: number };
   attributeValueLengthLimit: number | undefined;
   spanLimits: {
     attributeCountLimit: number;

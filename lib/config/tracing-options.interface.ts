@@ -1,6 +1,8 @@
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Attribution } from '../core/span-scope.js';
+import type { EvaluationOptions, Evaluator } from '../evaluation/evaluation.types.js';
+import type { ConventionName } from '../genai/conventions/convention.js';
 
 /** Built-in exporters, chosen by name (`exporter` option, `TRACING_EXPORTER` or `OTEL_TRACES_EXPORTER`). */
 export type ExporterName = 'otlp' | 'console' | 'memory' | 'none';
@@ -247,6 +249,17 @@ export interface TracingModuleOptions {
   costTracking?: boolean;
   /** More keys to redact in captured content, besides the built-in secret-looking ones. @default [] */
   redactKeys?: string[];
+  /**
+   * Backend conventions emitted besides the OpenTelemetry GenAI ones (always on): `openinference` (Phoenix, and
+   * what Langfuse reads of it), `langfuse` (Langfuse's own keys: trace name, completion start time, cost),
+   * `traceloop` (Traceloop's grouping). Env: `TRACING_CONVENTIONS` (comma-separated; `genai` alone for none).
+   * @default ['openinference', 'langfuse']
+   */
+  conventions?: ConventionName[];
+  /** Evaluators run after spans end (provider spans by default), off the request path; results become `gen_ai.evaluation.result` events. @default [] */
+  evaluators?: Evaluator[];
+  /** Bounds of the evaluator runs. */
+  evaluation?: EvaluationOptions;
   /** Longest attribute string value. Env: `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`. @default unlimited */
   attributeValueLengthLimit?: number;
   /** Attribute, event and link caps per span. */

@@ -1,6 +1,8 @@
 import { trace, type Attributes, type Span, type SpanKind, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { conventionSet, type ConventionSet } from '../genai/conventions/convention-set.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
-import type { SpanScope } from './span-scope.js';
+import type { SpanOutcome } from './span-lifecycle.js';
+import type { SpanRole, SpanScope } from './span-scope.js';
 
 /** What a provider call looked like, as known when its span ends. */
 export interface ProviderCallInfo {
@@ -17,9 +19,26 @@ export interface ProviderCallInfo {
  * ancestors, report and metrics. Implemented in `cost/`; the engine only calls it.
  */
 export interface ProviderCallRecorder {
-  record(scope: SpanScope, call: ProviderCallInfo): void;
+  /** Writes the usage and cost attributes into `out` when given (the caller sets them), else onto the span. */
+  record(scope: SpanScope, call: ProviderCallInfo, out?: Attributes): void;
   /** A workflow span ended; its scope's totals hold the run's rolled-up cost (feeds forecasts). */
   recordWorkflowRun?(workflowName: string, scope: SpanScope): void;
+  /** A cost that is not tokens was recorded on `scope` (report and metrics; the rollup is the scope's). */
+  recordNonTokenCost?(scope: SpanScope | undefined, usd: number, kind: string): void;
+}
+
+/**
+ * Runs the configured evaluators on spans after they end, off the request path. Implemented in `evaluation/`;
+ * the engine hands over the ended span and lets it finish the span once the evaluations are recorded.
+ */
+export interface SpanEvaluations {
+  /** Whether some evaluator looks at spans of `role` (the engine then keeps what they need, e.g. streamed output). */
+  wants(role: SpanRole): boolean;
+  /**
+   * `scope`'s span ended with `outcome`; `finish` ends it (at its real end time) and must be called exactly once,
+   * after the evaluations' results were added or at once when none runs.
+   */
+  evaluate(scope: SpanScope, outcome: SpanOutcome, finish: () => void): void;
 }
 
 /** Records the duration of a finished library span (implemented in `metrics/`). */
@@ -45,6 +64,10 @@ export interface TracingRuntime {
   recorder: ProviderCallRecorder | undefined;
   /** Duration histograms of workflows, agent tasks, tools and HTTP/WebSocket handlers. */
   metrics?: SpanMetricsRecorder;
+  /** Backend conventions in force. @default the default set */
+  conventions?: ConventionSet;
+  /** Evaluators run after spans end, when configured. */
+  evaluations?: SpanEvaluations;
   /**
    * Receives every library span once ended. Set only when the module reuses a provider it cannot add span
    * processors to (OpenTelemetry 2.x providers are immutable), so the trace store still gets the library's spans.
@@ -68,8 +91,16 @@ function defaultRuntime(): TracingRuntime {
     maxContentLength: 4096,
     isSecretKey: () => false,
     recorder: undefined,
+    conventions: conventionSet(),
   };
 }
+
+/** The conventions of the runtime in force (the default set when it names none). */
+export function conventionsInForce(runtime: TracingRuntime = current): ConventionSet {
+  return runtime.conventions ?? DEFAULTS;
+}
+
+const DEFAULTS = conventionSet();
 
 let current: TracingRuntime = defaultRuntime();
 /** Runtimes of the apps alive in this process, oldest first; the newest is `current`. */

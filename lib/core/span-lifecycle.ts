@@ -1,7 +1,9 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
-import { CostAttributes, GenAiAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
-import { addAttributionAttributes, roleAttributes } from './role-attributes.js';
-import { getRuntime } from './runtime.js';
+import { extendsEntityPath } from '../genai/conventions/traceloop.convention.js';
+import type { ConventionSet } from '../genai/conventions/convention-set.js';
+import { CostAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
+import { addAttributionAttributes } from './attribution-attributes.js';
+import { conventionsInForce, getRuntime } from './runtime.js';
 import { reportOnce, safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
 import { describeThrown, type ThrownValue } from './thrown-value.js';
@@ -27,6 +29,10 @@ export interface SpanSpec {
   attribution?: Attribution;
   /** Arguments to record as `input.value` when content capture is on. */
   input?: () => unknown;
+  /** What the span runs (workflow name, node type, agent or tool name), for conventions that group by it. */
+  entityName?: string;
+  /** Tags of the span (and of its trace, for backends that tag traces). */
+  tags?: readonly string[];
   /** Per-call override of `captureContent`. */
   captureContent?: boolean;
   /** The span started; runs before the traced function. */
@@ -61,40 +67,55 @@ export interface LiveSpan {
 /** Starts a span for `spec` under its parent and builds the context that carries it. */
 export function openSpan(spec: SpanSpec): LiveSpan {
   const runtime = getRuntime();
+  const conventions = conventionsInForce(runtime);
   const base = spec.parent ?? context.active();
   const parentCtx = spec.attribution ? mergeAttribution(base, spec.attribution) : base;
   const attribution = getAttribution(parentCtx);
+  const parent = getScope(parentCtx);
   // Built in one object without intermediate copies: this runs for every traced call.
-  const attributes: Attributes = Object.assign({}, roleAttributes(spec.role));
+  const attributes: Attributes = Object.assign({}, conventions.roleAttributes(spec.role));
   if (attribution !== NO_ATTRIBUTION) addAttributionAttributes(attributes, attribution);
-  let hasGenAi = false;
+  const outermostWorkflow = spec.role === 'workflow' && !parent?.closest('workflow');
+  let groupName: string | undefined;
+  let entityPath: string | undefined;
+  if (conventions.placesSpans) {
+    groupName = spec.role === 'workflow' || spec.role === 'agent_task' ? spec.entityName : parent?.groupName;
+    entityPath = parent?.entityPath;
+    conventions.spanStart(attributes, { role: spec.role, attribution, entityName: spec.entityName, groupName, entityPath, tags: spec.tags, outermostWorkflow });
+  }
   const own = spec.attributes;
-  if (own) {
-    for (const key of Object.keys(own)) {
-      attributes[key] = own[key];
-      if (!hasGenAi && key.startsWith('gen_ai.')) hasGenAi = true;
-    }
-  }
-  if (!hasGenAi) {
-    // Langfuse's default export filter keeps only spans with a gen_ai.* attribute; without this marker it
-    // would drop HTTP, WebSocket and node spans and orphan their children.
-    attributes[GenAiAttributes.SPAN_TYPE] = spec.role;
-  }
+  if (own) for (const key of Object.keys(own)) attributes[key] = own[key];
   const span = runtime.tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes, startTime: spec.startTime }, parentCtx);
-  const scope = new SpanScope(span, spec.role, getScope(parentCtx), attribution);
+  const scope = new SpanScope(span, spec.role, parent, attribution);
+  if (conventions.placesSpans) {
+    scope.groupName = groupName;
+    scope.entityPath = extendsEntityPath(spec.role) && spec.entityName !== undefined ? (entityPath ? `${entityPath}.${spec.entityName}` : spec.entityName) : entityPath;
+  }
+  if (outermostWorkflow) {
+    scope.outermostWorkflow = true;
+    // The trace is named after its outermost workflow: the root span writes it at its end.
+    if (parent) parent.root().traceName ??= spec.entityName;
+  }
   if (spec.onStart) {
     const onStart = spec.onStart;
     guarded('start hook', spec, () => onStart(scope));
   }
   if (spec.input && captures(spec)) {
     const input = spec.input;
-    safeExecute('content capture (input)', () => {
-      span.setAttribute(OpenInferenceAttributes.INPUT_VALUE, stringify(input()));
-      span.setAttribute(OpenInferenceAttributes.INPUT_MIME_TYPE, 'application/json');
-    });
+    safeExecute('content capture (input)', () => recordContent(scope, conventions, 'input', stringify(input())));
   }
   const ctx = setScope(trace.setSpan(parentCtx, span), scope);
   return { scope, ctx, parentCtx, ended: false, lastActivity: scope.startedAt };
+}
+
+/** `input.value`/`output.value` (JSON) and whatever the conventions record of it. */
+export function recordContent(scope: SpanScope, conventions: ConventionSet, kind: 'input' | 'output', json: string): void {
+  const out: Attributes =
+    kind === 'input'
+      ? { [OpenInferenceAttributes.INPUT_VALUE]: json, [OpenInferenceAttributes.INPUT_MIME_TYPE]: 'application/json' }
+      : { [OpenInferenceAttributes.OUTPUT_VALUE]: json, [OpenInferenceAttributes.OUTPUT_MIME_TYPE]: 'application/json' };
+  if (conventions.recordsContent) conventions.content(out, scope, kind, json, scope.outermostWorkflow);
+  scope.span.setAttributes(out);
 }
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
@@ -110,10 +131,7 @@ export function succeed(spec: SpanSpec, live: LiveSpan, value: unknown): void {
     guarded('result reader', spec, () => onResult(live.scope, value));
   }
   if (value !== undefined && captures(spec)) {
-    safeExecute('content capture (output)', () => {
-      live.scope.span.setAttribute(OpenInferenceAttributes.OUTPUT_VALUE, stringify(value));
-      live.scope.span.setAttribute(OpenInferenceAttributes.OUTPUT_MIME_TYPE, 'application/json');
-    });
+    safeExecute('content capture (output)', () => recordContent(live.scope, conventionsInForce(), 'output', stringify(value)));
   }
   end(spec, live, 'ok');
 }
@@ -168,17 +186,48 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
     guarded('end hook', spec, () => onEnd(scope, outcome));
   }
   const t = scope.totals;
-  if (t.llmCalls > 0 && scope.role !== 'provider') {
-    safeExecute('cost rollup attributes', () =>
-      scope.span.setAttributes({
-        [CostAttributes.TOTAL_USD]: t.costUsd,
-        [CostAttributes.INPUT_TOKENS]: t.inputTokens,
-        [CostAttributes.OUTPUT_TOKENS]: t.outputTokens,
-        [CostAttributes.LLM_CALLS]: t.llmCalls,
-        [CostAttributes.UNPRICED_CALLS]: t.unpricedCalls,
-      }),
-    );
+  if ((t.llmCalls > 0 || t.nonTokenUsd > 0) && scope.role !== 'provider') {
+    safeExecute('cost rollup attributes', () => scope.span.setAttributes(rollupAttributes(scope)));
   }
+  if (scope.traceName !== undefined && !scope.parent) {
+    const traceName = scope.traceName;
+    safeExecute('trace name', () => {
+      const out: Attributes = {};
+      conventionsInForce().rootEnd(out, traceName);
+      scope.span.setAttributes(out);
+    });
+  }
+  const evaluations = getRuntime().evaluations;
+  if (evaluations?.wants(scope.role)) {
+    // Evaluators see the ended span and add their results to it; it is exported (at its real end time) after.
+    const endAt = endTime ?? performance.now();
+    const finish = () => finishSpan(spec, scope, outcome, endAt);
+    if (safeExecute('evaluation scheduling', () => (evaluations.evaluate(scope, outcome, finish), true))) return;
+    finish();
+    return;
+  }
+  finishSpan(spec, scope, outcome, endTime);
+}
+
+function rollupAttributes(scope: SpanScope): Attributes {
+  const t = scope.totals;
+  const out: Attributes = {
+    [CostAttributes.TOTAL_USD]: t.costUsd,
+    [CostAttributes.INPUT_TOKENS]: t.inputTokens,
+    [CostAttributes.OUTPUT_TOKENS]: t.outputTokens,
+    [CostAttributes.LLM_CALLS]: t.llmCalls,
+    [CostAttributes.UNPRICED_CALLS]: t.unpricedCalls,
+  };
+  if (t.nonTokenUsd > 0) out[CostAttributes.TOTAL_NON_TOKEN_USD] = t.nonTokenUsd;
+  if (scope.nonTokenUsd > 0) out[CostAttributes.NON_TOKEN_USD] = scope.nonTokenUsd;
+  return out;
+}
+
+/**
+ * Ends the span, records its duration metric and hands it to the span sink (when the module reuses a provider it
+ * cannot add processors to).
+ */
+function finishSpan(spec: SpanSpec, scope: SpanScope, outcome: SpanOutcome, endTime: number | undefined): void {
   // A throwing span processor must not turn the user's successful call into a failure.
   safeExecute('span end', () => scope.span.end(endTime));
   const metrics = getRuntime().metrics;

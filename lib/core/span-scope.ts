@@ -1,4 +1,5 @@
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
+import type { ProviderCall } from '../genai/provider-call.js';
 
 /** What a library span is for; decides its OpenInference/Traceloop kind and whether it rolls cost up. */
 export type SpanRole =
@@ -13,7 +14,11 @@ export type SpanRole =
   | 'queue'
   | 'rpc'
   | 'event'
+  | 'http_client'
   | 'manual';
+
+/** Every role, in a fixed order. */
+export const SPAN_ROLES: readonly SpanRole[] = ['workflow', 'node', 'provider', 'agent_task', 'agent_step', 'tool', 'http', 'websocket', 'queue', 'rpc', 'event', 'http_client', 'manual'];
 
 /** Token counts of one provider call, in the OpenTelemetry GenAI convention (totals include cache/reasoning). */
 export interface TokenUsage {
@@ -27,11 +32,22 @@ export interface TokenUsage {
   cacheWriteTokens?: number;
   /** Output tokens spent on reasoning/thinking. */
   reasoningTokens?: number;
+  /** Input tokens that were audio (part of `inputTokens`; priced at the audio rate when the price has one). */
+  audioInputTokens?: number;
+  /** Output tokens that were audio (part of `outputTokens`). */
+  audioOutputTokens?: number;
+  /** Input tokens that were images (part of `inputTokens`; priced at the image rate when the price has one). */
+  imageInputTokens?: number;
+  /** Output tokens that were images (part of `outputTokens`). */
+  imageOutputTokens?: number;
 }
 
 /** Cost and tokens summed over a span's subtree. */
 export interface CostTotals {
+  /** Everything: priced tokens and costs that are not tokens. */
   costUsd: number;
+  /** The part of `costUsd` that is not tokens (`TracingService.recordCost`). */
+  nonTokenUsd: number;
   inputTokens: number;
   outputTokens: number;
   llmCalls: number;
@@ -63,7 +79,18 @@ const ATTRIBUTION_KEY = createContextKey('ai_tracing:attribution');
  * rollups stay correct under any concurrency) and the running cost totals of its subtree.
  */
 export class SpanScope {
-  readonly totals: CostTotals = { costUsd: 0, inputTokens: 0, outputTokens: 0, llmCalls: 0, unpricedCalls: 0 };
+  readonly totals: CostTotals = { costUsd: 0, nonTokenUsd: 0, inputTokens: 0, outputTokens: 0, llmCalls: 0, unpricedCalls: 0 };
+  /** The provider call this span traces (`@TraceProvider` spans only). */
+  call: ProviderCall | undefined;
+  /** USD of costs that are not tokens recorded on this span itself (`TracingService.recordCost`). */
+  nonTokenUsd = 0;
+  /** Workflow or agent this span belongs to, and the dotted path of its enclosing tasks (kept when a convention uses them). */
+  groupName: string | undefined;
+  entityPath: string | undefined;
+  /** On a root library span: the name of the outermost workflow that ran in it, which names the trace. */
+  traceName: string | undefined;
+  /** This is the outermost workflow of its trace. */
+  outermostWorkflow = false;
   /** Usage of a provider call, set by a reader, a stream chunk or `TracingService.recordUsage`. */
   usage: TokenUsage | undefined;
   /** Model the provider says answered. */
@@ -88,6 +115,25 @@ export class SpanScope {
     readonly parent: SpanScope | undefined,
     readonly attribution: Attribution,
   ) {}
+
+  /**
+   * A cost that is not tokens, recorded on this span: counted in this span's own totals and every ancestor's,
+   * like token cost, so `cost.total_usd` says what the subtree cost.
+   */
+  addCost(usd: number): void {
+    this.nonTokenUsd += usd;
+    this.totals.costUsd += usd;
+    this.totals.nonTokenUsd += usd;
+    for (let scope = this.parent; scope; scope = scope.parent) {
+      scope.totals.costUsd += usd;
+      scope.totals.nonTokenUsd += usd;
+    }
+  }
+
+  /** The outermost library scope above this one, or this one at the top (the trace's root as far as this process knows). */
+  root(): SpanScope {
+    return this.parent ? this.parent.root() : this;
+  }
 
   /** Adds one provider call to every ancestor's totals. */
   rollUp(call: LlmCallRecord): void {

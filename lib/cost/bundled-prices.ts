@@ -56,16 +56,17 @@ function compiled(price: SourcePrice | undefined): Rates | undefined {
 }
 
 /**
- * The token rates of a bundled price. Keys for units a `TokenUsage` never reports (audio, images, web
- * searches...) are left out: the price source prices their absent usage at 0 too. A model with neither an
- * input nor an output token price is not a token-priced model: undefined, so the call stays unpriced.
+ * The token rates of a bundled price, audio and image token rates included where the data has them. Keys for
+ * units a `TokenUsage` never reports (web searches, per-hour audio...) are left out: the price source prices
+ * their absent usage at 0 too. A model with neither an input nor an output token price is not a token-priced
+ * model: undefined, so the call stays unpriced.
  */
 function compile(price: SourcePrice): Rates | undefined {
   const input = rate(price.input_mtok);
   const output = rate(price.output_mtok);
   if (input === undefined && output === undefined) return undefined;
   const requests = price.requests_kcount;
-  return {
+  const rates: Rates = {
     input: input ?? 0,
     output: output ?? 0,
     cacheRead: rate(price.cache_read_mtok) ?? input ?? 0,
@@ -73,6 +74,15 @@ function compile(price: SourcePrice): Rates | undefined {
     reasoning: rate(price.output_reasoning_mtok) ?? output ?? 0,
     perRequest: typeof requests === 'number' && Number.isFinite(requests) && requests >= 0 ? requests / 1000 : 0,
   };
+  const audioInput = rate(price.input_audio_mtok);
+  const audioOutput = rate(price.output_audio_mtok);
+  const imageInput = rate(price.input_image_mtok);
+  const imageOutput = rate(price.output_image_mtok);
+  if (audioInput !== undefined) rates.audioInput = audioInput;
+  if (audioOutput !== undefined) rates.audioOutput = audioOutput;
+  if (imageInput !== undefined) rates.imageInput = imageInput;
+  if (imageOutput !== undefined) rates.imageOutput = imageOutput;
+  return rates;
 }
 
 function rate(value: unknown): Rate | undefined {

@@ -1,8 +1,10 @@
 import { invalidCostQuery } from '../tracing.messages.js';
-import type { CostCallRecord, CostGroupBy, CostReportQuery, CostReportRow } from './cost.types.js';
+import type { CostCallRecord, CostGroupBy, CostReportQuery, CostReportRow, NonTokenCostRecord } from './cost.types.js';
 
 const HOUR_MS = 3_600_000;
-const DIMENSIONS: readonly CostGroupBy[] = ['user', 'tenant', 'workflow', 'provider', 'model'];
+const DIMENSIONS: readonly CostGroupBy[] = ['user', 'tenant', 'workflow', 'provider', 'model', 'kind'];
+/** `kind` of provider calls' token cost in reports. */
+export const TOKENS_KIND = 'tokens';
 
 /** Bounds of the in-memory cost report. */
 export interface CostReportLimits {
@@ -12,11 +14,12 @@ export interface CostReportLimits {
   retentionHours: number;
 }
 
-/** Defaults: 1,000 combinations over 7 days, i.e. at most ~170k small counters in the worst case. */
+/** Defaults: 1,000 combinations (user/tenant/workflow/provider/model/kind) over 7 days, i.e. at most ~170k small counters in the worst case. */
 export const DEFAULT_REPORT_LIMITS: CostReportLimits = { maxKeys: 1000, retentionHours: 24 * 7 };
 
 interface Totals {
   totalUsd: number;
+  nonTokenUsd: number;
   inputTokens: number;
   outputTokens: number;
   calls: number;
@@ -31,7 +34,7 @@ interface KeyEntry {
 const OTHER: KeyEntry = { parts: [], lastBucket: Number.POSITIVE_INFINITY };
 
 /**
- * Running cost totals per user/tenant/workflow/provider/model in hourly buckets, with bounded memory: at most
+ * Running cost totals per user/tenant/workflow/provider/model/kind in hourly buckets, with bounded memory: at most
  * `maxKeys` distinct combinations (the rest are summed into one `other` entry) and `retentionHours` buckets.
  * A combination is forgotten once its last bucket leaves the window, which frees its slot.
  */
@@ -43,19 +46,34 @@ export class CostReportStore {
   constructor(private readonly limits: CostReportLimits = DEFAULT_REPORT_LIMITS) {}
 
   add(call: CostCallRecord): void {
-    const bucket = Math.floor((call.at?.getTime() ?? Date.now()) / HOUR_MS);
-    if (bucket > this.newest) this.advance(bucket);
-    if (bucket <= this.newest - this.limits.retentionHours) return;
-    const entry = this.entry([call.userId, call.tenantId, call.workflow, call.provider, call.model], bucket);
-    let cells = this.buckets.get(bucket);
-    if (!cells) this.buckets.set(bucket, (cells = new Map()));
-    let t = cells.get(entry);
-    if (!t) cells.set(entry, (t = { totalUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
+    const t = this.totals(call.at, [call.userId, call.tenantId, call.workflow, call.provider, call.model, TOKENS_KIND]);
+    if (!t) return;
     t.calls += 1;
     t.inputTokens += call.inputTokens;
     t.outputTokens += call.outputTokens;
     if (call.costUsd === undefined) t.unpricedCalls += 1;
     else t.totalUsd += call.costUsd;
+  }
+
+  /** A cost that is not tokens: counted in `totalUsd` and `nonTokenUsd`, not as a call. */
+  addCost(record: NonTokenCostRecord): void {
+    const t = this.totals(record.at, [record.userId, record.tenantId, record.workflow, record.provider, record.model, record.kind]);
+    if (!t) return;
+    t.totalUsd += record.usd;
+    t.nonTokenUsd += record.usd;
+  }
+
+  /** The running totals of one combination in the hour of `at`; undefined when `at` is past the window. */
+  private totals(at: Date | undefined, parts: Array<string | undefined>): Totals | undefined {
+    const bucket = Math.floor((at?.getTime() ?? Date.now()) / HOUR_MS);
+    if (bucket > this.newest) this.advance(bucket);
+    if (bucket <= this.newest - this.limits.retentionHours) return undefined;
+    const entry = this.entry(parts, bucket);
+    let cells = this.buckets.get(bucket);
+    if (!cells) this.buckets.set(bucket, (cells = new Map()));
+    let t = cells.get(entry);
+    if (!t) cells.set(entry, (t = { totalUsd: 0, nonTokenUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
+    return t;
   }
 
   report(query: CostReportQuery): CostReportRow[] {
@@ -73,9 +91,10 @@ export class CostReportStore {
         if (!row) {
           const key: CostReportRow['key'] = {};
           groupBy.forEach((d, i) => (key[d] = values[i] ?? null));
-          rows.set(id, (row = { key, other, totalUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
+          rows.set(id, (row = { key, other, totalUsd: 0, nonTokenUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0, unpricedCalls: 0 }));
         }
         row.totalUsd += t.totalUsd;
+        row.nonTokenUsd += t.nonTokenUsd;
         row.inputTokens += t.inputTokens;
         row.outputTokens += t.outputTokens;
         row.calls += t.calls;

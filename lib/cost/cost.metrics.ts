@@ -1,12 +1,14 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import { InstrumentCache } from '../metrics/instrument-cache.js';
-import { GenAiAttributes, GenAiMetrics } from '../semconv.js';
+import { CostAttributes, GenAiAttributes, GenAiMetrics } from '../semconv.js';
 
 // Bucket boundaries advised by the OTel GenAI metric conventions.
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 /** Distinct model names used as metric labels; later ones are reported as `_OTHER` to keep series bounded. */
 const MAX_MODEL_LABELS = 200;
+/** Distinct cost kinds used as metric labels. */
+const MAX_KIND_LABELS = 50;
 
 interface Instruments {
   tokens: Histogram;
@@ -36,6 +38,7 @@ export interface CallMeasurement {
 export class CostMetrics {
   private readonly instruments = new InstrumentCache(createInstruments);
   private readonly models = new Set<string>();
+  private readonly kinds = new Set<string>();
 
   record(m: CallMeasurement): void {
     const i = this.instruments.get();
@@ -52,6 +55,22 @@ export class CostMetrics {
     i.duration.record(m.durationS, attributes);
     if (m.timeToFirstChunkS !== undefined) i.timeToFirstChunk.record(m.timeToFirstChunkS, attributes);
     if (m.costUsd !== undefined) i.cost.add(m.costUsd, attributes);
+  }
+
+  /** A cost that is not tokens, on the cost counter with its `cost.kind` (and the provider when inside a call). */
+  recordCost(usd: number, kind: string, provider: string | undefined): void {
+    const i = this.instruments.get();
+    if (!i) return;
+    const attributes: Attributes = { [CostAttributes.KIND]: this.kindLabel(kind) };
+    if (provider) attributes[GenAiAttributes.PROVIDER_NAME] = provider;
+    i.cost.add(usd, attributes);
+  }
+
+  private kindLabel(kind: string): string {
+    if (this.kinds.has(kind)) return kind;
+    if (this.kinds.size >= MAX_KIND_LABELS) return '_OTHER';
+    this.kinds.add(kind);
+    return kind;
   }
 
   private label(model: string): string {
@@ -80,7 +99,7 @@ function createInstruments(meter: Meter): Instruments {
       advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
     }),
     cost: meter.createCounter(GenAiMetrics.COST, {
-      description: 'Cost of priced GenAI client calls in USD (nestjs-ai-tracing)',
+      description: 'Cost of priced GenAI client calls, and of costs that are not tokens (cost.kind), in USD (nestjs-ai-tracing)',
       unit: 'USD',
     }),
   };

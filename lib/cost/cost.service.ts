@@ -3,7 +3,7 @@ import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { TokenUsage } from '../core/span-scope.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { costTrackingOff, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
-import type { CostCallRecord, CostForecast, CostForecastQuery, CostReportQuery, CostReportRow, CostResult, CostTarget } from './cost.types.js';
+import type { CostCallRecord, CostForecast, CostForecastQuery, CostReportQuery, CostReportRow, CostResult, CostTarget, NonTokenCostRecord } from './cost.types.js';
 import { CostReportStore } from './cost-report.store.js';
 import { loadCustomPrices } from './custom-prices.js';
 import { priceUsage, sanitizeUsage } from './price-rates.js';
@@ -74,7 +74,16 @@ export class CostService {
   }
 
   /**
-   * Cost totals (USD, tokens, calls, unpriced calls) grouped by user, tenant, workflow, provider and/or model,
+   * Adds a cost that is not tokens (images, audio, paid APIs) to the running report. `TracingService.recordCost`
+   * calls it; call it yourself for costs recorded outside any span. Ignored when cost tracking is off.
+   */
+  recordCost(record: NonTokenCostRecord): void {
+    if (this.enabled) this.reports.addCost(record);
+  }
+
+  /**
+   * Cost totals (USD, tokens, calls, unpriced calls) grouped by user, tenant, workflow, provider, model and/or
+   * kind (`tokens`, or the kind given to `recordCost`),
    * over the last 7 days at most (hourly resolution). Memory is bounded: past 1,000 distinct combinations,
    * calls are summed into one row with `other: true`.
    * @example

@@ -27,8 +27,8 @@ export type CostResult =
     }
   | { priced: false; reason: string };
 
-/** Dimensions a cost report can be grouped by. */
-export type CostGroupBy = 'user' | 'tenant' | 'workflow' | 'provider' | 'model';
+/** Dimensions a cost report can be grouped by; `kind` is `tokens` for provider calls, else what `recordCost` said. */
+export type CostGroupBy = 'user' | 'tenant' | 'workflow' | 'provider' | 'model' | 'kind';
 
 /** Arguments of `CostService.report`. */
 export interface CostReportQuery {
@@ -47,8 +47,10 @@ export interface CostReportRow {
    * distinct-key cap was reached; its key values are all `null`.
    */
   other: boolean;
-  /** USD of the priced calls. */
+  /** USD of the priced calls and of the costs that are not tokens. */
   totalUsd: number;
+  /** The part of `totalUsd` that is not tokens (`TracingService.recordCost`). */
+  nonTokenUsd: number;
   inputTokens: number;
   outputTokens: number;
   /** Provider calls, priced or not. */
@@ -69,6 +71,33 @@ export interface CostCallRecord {
   costUsd: number | undefined;
   inputTokens: number;
   outputTokens: number;
+  /** @default now */
+  at?: Date;
+}
+
+/** What a cost that is not tokens is for: `image`, `audio`, `video`, `search`, `tool`... (lower case, `[a-z0-9_.-]`). */
+export type CostKind = string;
+
+/** Arguments of `TracingService.recordCost`: a cost that is not tokens, in USD. */
+export interface NonTokenCost {
+  /** USD, finite and >= 0. */
+  usd: number;
+  /** What it is for (`image`, `audio`, `search`, `tool`...): a short low-cardinality name, used as a metric label. */
+  kind: CostKind;
+  /** Free text, e.g. the API or tool called (on the span event only). */
+  description?: string;
+}
+
+/** A cost that is not tokens as the cost report receives it. */
+export interface NonTokenCostRecord {
+  userId?: string;
+  tenantId?: string;
+  workflow?: string;
+  /** Provider and model of the enclosing provider call, when it was recorded inside one. */
+  provider?: string;
+  model?: string;
+  kind: CostKind;
+  usd: number;
   /** @default now */
   at?: Date;
 }

@@ -10,6 +10,11 @@ export interface Rates {
   cacheRead: Rate;
   cacheWrite: Rate;
   reasoning: Rate;
+  /** Audio and image token rates, when the price has them; else audio/image tokens cost the text rate. */
+  audioInput?: Rate;
+  audioOutput?: Rate;
+  imageInput?: Rate;
+  imageOutput?: Rate;
   /** Flat USD added to every call (per-request fees). */
   perRequest: number;
 }
@@ -22,20 +27,31 @@ export interface PriceBreakdown {
 }
 
 /**
- * Token usage made safe to price: non-numeric, negative or non-finite counts become 0; cache counts are
- * capped by the input and reasoning by the output (they are parts of those totals).
+ * Token usage made safe to price: non-numeric, negative or non-finite counts become 0; the parts (cache reads
+ * and writes, audio and image input; reasoning, audio and image output) are capped by what is left of their
+ * total, so no token is counted twice.
  */
 export function sanitizeUsage(usage: TokenUsage): Required<TokenUsage> {
   const input = safe(usage.inputTokens);
   const output = safe(usage.outputTokens);
-  const cacheRead = Math.min(safe(usage.cacheReadTokens), input);
-  const cacheWrite = Math.min(safe(usage.cacheWriteTokens), input - cacheRead);
+  let inputLeft = input;
+  let outputLeft = output;
+  const part = (value: unknown, side: 'input' | 'output'): number => {
+    const n = Math.min(safe(value), side === 'input' ? inputLeft : outputLeft);
+    if (side === 'input') inputLeft -= n;
+    else outputLeft -= n;
+    return n;
+  };
   return {
     inputTokens: input,
     outputTokens: output,
-    cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    reasoningTokens: Math.min(safe(usage.reasoningTokens), output),
+    cacheReadTokens: part(usage.cacheReadTokens, 'input'),
+    cacheWriteTokens: part(usage.cacheWriteTokens, 'input'),
+    audioInputTokens: part(usage.audioInputTokens, 'input'),
+    imageInputTokens: part(usage.imageInputTokens, 'input'),
+    reasoningTokens: part(usage.reasoningTokens, 'output'),
+    audioOutputTokens: part(usage.audioOutputTokens, 'output'),
+    imageOutputTokens: part(usage.imageOutputTokens, 'output'),
   };
 }
 
@@ -44,20 +60,27 @@ function safe(value: unknown): number {
 }
 
 /**
- * cost = ((input - cacheRead - cacheWrite) * input rate + cacheRead * cacheRead rate + cacheWrite * cacheWrite rate
- *        + (output - reasoning) * output rate + reasoning * reasoning rate) / 1M, plus the per-request fee.
- * Tiered rates pick their tier from the call's total input tokens, as the price source does.
+ * cost = ((input - cacheRead - cacheWrite - audioIn - imageIn) * input rate + cacheRead * cacheRead rate
+ *        + cacheWrite * cacheWrite rate + audioIn * audio input rate + imageIn * image input rate
+ *        + (output - reasoning - audioOut - imageOut) * output rate + reasoning * reasoning rate
+ *        + audioOut * audio output rate + imageOut * image output rate) / 1M, plus the per-request fee.
+ * Audio and image rates fall back to the text rates when the price has none. Tiered rates pick their tier from
+ * the call's total input tokens, as the price source does.
  */
 export function priceUsage(rates: Rates, usage: Required<TokenUsage>): PriceBreakdown {
   const input = usage.inputTokens;
-  const uncached = input - usage.cacheReadTokens - usage.cacheWriteTokens;
+  const uncached = input - usage.cacheReadTokens - usage.cacheWriteTokens - usage.audioInputTokens - usage.imageInputTokens;
+  const textOutput = usage.outputTokens - usage.reasoningTokens - usage.audioOutputTokens - usage.imageOutputTokens;
   // Sums in token-dollars first and divides once: fewer rounding steps (1,000 x 2.50 + ... = exactly 0.00725).
-  const inputMicro =
+  let inputMicro =
     uncached * rate(rates.input, input) +
     usage.cacheReadTokens * rate(rates.cacheRead, input) +
     usage.cacheWriteTokens * rate(rates.cacheWrite, input);
-  const outputMicro =
-    (usage.outputTokens - usage.reasoningTokens) * rate(rates.output, input) + usage.reasoningTokens * rate(rates.reasoning, input);
+  let outputMicro = textOutput * rate(rates.output, input) + usage.reasoningTokens * rate(rates.reasoning, input);
+  if (usage.audioInputTokens > 0) inputMicro += usage.audioInputTokens * rate(rates.audioInput ?? rates.input, input);
+  if (usage.imageInputTokens > 0) inputMicro += usage.imageInputTokens * rate(rates.imageInput ?? rates.input, input);
+  if (usage.audioOutputTokens > 0) outputMicro += usage.audioOutputTokens * rate(rates.audioOutput ?? rates.output, input);
+  if (usage.imageOutputTokens > 0) outputMicro += usage.imageOutputTokens * rate(rates.imageOutput ?? rates.output, input);
   return {
     totalUsd: (inputMicro + outputMicro) / 1e6 + rates.perRequest,
     inputUsd: inputMicro / 1e6,

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Attributes } from '@opentelemetry/api';
 import type { ProviderCallInfo, ProviderCallRecorder } from '../core/runtime.js';
-import type { SpanScope, TokenUsage } from '../core/span-scope.js';
-import { CostAttributes, GenAiAttributes, OpenInferenceAttributes } from '../semconv.js';
+import { getAttribution, type SpanScope } from '../core/span-scope.js';
+import { context } from '@opentelemetry/api';
+import { conventionsInForce } from '../core/runtime.js';
+import { CostAttributes, GenAiAttributes } from '../semconv.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { unpricedNoUsage } from '../tracing.messages.js';
 import { CostMetrics } from './cost.metrics.js';
@@ -30,12 +32,17 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
     this.costTracking = config.costTracking;
   }
 
-  /** Called at the end of a provider span; `scope.usage` may be unset (the call then counts as unpriced). */
-  record(scope: SpanScope, call: ProviderCallInfo): void {
+  /**
+   * Called at the end of a provider span; `scope.usage` may be unset (the call then counts as unpriced). The
+   * usage and cost attributes go into `out` when given (the caller sets them with the rest), else onto the span.
+   */
+  record(scope: SpanScope, call: ProviderCallInfo, out?: Attributes): void {
+    const conventions = conventionsInForce();
     const raw = scope.usage;
     const usage = raw ? sanitizeUsage(raw) : undefined;
     const responseModel = scope.responseModel;
-    const attributes: Attributes = usage && raw ? usageAttributes(usage, raw) : {};
+    const attributes: Attributes = out ?? {};
+    if (usage && raw) conventions.usage(attributes, usage, raw);
     if (responseModel) attributes[GenAiAttributes.RESPONSE_MODEL] = responseModel;
     const timeToFirstChunkS =
       call.stream && scope.firstChunkAt !== undefined ? Math.max(0, scope.firstChunkAt - scope.startedAt) / 1000 : undefined;
@@ -51,11 +58,11 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
             fallbackModel: call.requestModel,
           })
         : { priced: false, reason: unpricedNoUsage() };
-      Object.assign(attributes, costAttributes(cost, usage));
+      conventions.cost(attributes, cost, usage, scope.nonTokenUsd);
       const perSecond = usage ? outputTokensPerSecond(usage.outputTokens, scope, call) : undefined;
       if (perSecond !== undefined) attributes[CostAttributes.OUTPUT_TOKENS_PER_SECOND] = perSecond;
     }
-    scope.span.setAttributes(attributes);
+    if (!out) scope.span.setAttributes(attributes);
 
     const costUsd = cost?.priced ? cost.totalUsd : undefined;
     if (this.costTracking) {
@@ -87,53 +94,32 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
     });
   }
 
+  /**
+   * A cost that is not tokens was recorded on `scope` (`TracingService.recordCost`; the scope already rolled it
+   * up): into the cost report under the scope's attribution and provider, and the cost metric.
+   */
+  recordNonTokenCost(scope: SpanScope | undefined, usd: number, kind: string): void {
+    if (!this.costTracking) return;
+    const a = scope?.attribution ?? getAttribution(context.active());
+    const call = scope?.closest('provider')?.call;
+    this.costs.recordCost({
+      userId: a.userId,
+      tenantId: a.tenantId,
+      workflow: a.workflowName ?? a.workflowId,
+      provider: call?.provider,
+      model: call?.requestModel,
+      kind,
+      usd,
+    });
+    this.metrics.recordCost(usd, kind, call?.provider);
+  }
+
   /** A `@TraceWorkflow` span ended: its rolled-up cost is one run for `CostService.forecast`. */
   recordWorkflowRun(workflowName: string, scope: SpanScope): void {
     if (!this.costTracking) return;
     const t = scope.totals;
     this.costs.recordWorkflowRun(workflowName, t.unpricedCalls > 0 ? undefined : t.costUsd);
   }
-}
-
-/** GenAI and OpenInference token attributes; optional counts only when the provider reported them. */
-function usageAttributes(usage: Required<TokenUsage>, reported: TokenUsage): Attributes {
-  const a: Attributes = {
-    [GenAiAttributes.USAGE_INPUT_TOKENS]: usage.inputTokens,
-    [GenAiAttributes.USAGE_OUTPUT_TOKENS]: usage.outputTokens,
-    [OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT]: usage.inputTokens,
-    [OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION]: usage.outputTokens,
-    [OpenInferenceAttributes.LLM_TOKEN_COUNT_TOTAL]: usage.inputTokens + usage.outputTokens,
-  };
-  if (reported.cacheReadTokens !== undefined) {
-    a[GenAiAttributes.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadTokens;
-    a[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_READ] = usage.cacheReadTokens;
-  }
-  if (reported.cacheWriteTokens !== undefined) {
-    a[GenAiAttributes.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteTokens;
-    a[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE] = usage.cacheWriteTokens;
-  }
-  if (reported.reasoningTokens !== undefined) {
-    a[GenAiAttributes.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens;
-    a[OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION_REASONING] = usage.reasoningTokens;
-  }
-  return a;
-}
-
-function costAttributes(cost: CostResult, usage: Required<TokenUsage> | undefined): Attributes {
-  if (!cost.priced) return { [CostAttributes.PRICED]: false, [CostAttributes.UNPRICED_REASON]: cost.reason };
-  const a: Attributes = {
-    [GenAiAttributes.USAGE_COST]: cost.totalUsd,
-    [OpenInferenceAttributes.LLM_COST_PROMPT]: cost.inputUsd,
-    [OpenInferenceAttributes.LLM_COST_COMPLETION]: cost.outputUsd,
-    [OpenInferenceAttributes.LLM_COST_TOTAL]: cost.totalUsd,
-    [CostAttributes.USD]: cost.totalUsd,
-    [CostAttributes.CURRENCY]: 'USD',
-    [CostAttributes.PRICED]: true,
-    [CostAttributes.SOURCE]: cost.source,
-  };
-  const tokens = usage ? usage.inputTokens + usage.outputTokens : 0;
-  if (tokens > 0) a[CostAttributes.USD_PER_1K_TOKENS] = (cost.totalUsd * 1000) / tokens;
-  return a;
 }
 
 /**

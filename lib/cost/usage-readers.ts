@@ -44,16 +44,37 @@ function tokenUsage(
   return usage;
 }
 
-/** OpenAI Chat Completions and OpenAI-compatible APIs: `prompt_tokens` includes cached tokens. */
+/** OpenAI Chat Completions and OpenAI-compatible APIs: `prompt_tokens` includes cached and audio tokens. */
 function openAiChat(u: Fields): TokenUsage | undefined {
-  return tokenUsage(
-    count(u.prompt_tokens),
-    count(u.completion_tokens),
-    // DeepSeek reports its cache hits outside the OpenAI details object.
-    count(field(u.prompt_tokens_details, 'cached_tokens')) ?? count(u.prompt_cache_hit_tokens),
-    undefined,
-    count(field(u.completion_tokens_details, 'reasoning_tokens')),
+  return withMedia(
+    tokenUsage(
+      count(u.prompt_tokens),
+      count(u.completion_tokens),
+      // DeepSeek reports its cache hits outside the OpenAI details object.
+      count(field(u.prompt_tokens_details, 'cached_tokens')) ?? count(u.prompt_cache_hit_tokens),
+      undefined,
+      count(field(u.completion_tokens_details, 'reasoning_tokens')),
+    ),
+    u.prompt_tokens_details,
+    u.completion_tokens_details,
   );
+}
+
+/**
+ * Audio and image parts of an OpenAI usage (`*_tokens_details.audio_tokens` / `.image_tokens`: audio models,
+ * the Realtime API, `gpt-image-1`), set only when non-zero so text-only calls carry no extra fields.
+ */
+function withMedia(usage: TokenUsage | undefined, inputDetails: unknown, outputDetails: unknown): TokenUsage | undefined {
+  if (!usage) return usage;
+  const audioIn = count(field(inputDetails, 'audio_tokens'));
+  const imageIn = count(field(inputDetails, 'image_tokens'));
+  const audioOut = count(field(outputDetails, 'audio_tokens'));
+  const imageOut = count(field(outputDetails, 'image_tokens'));
+  if (audioIn) usage.audioInputTokens = audioIn;
+  if (imageIn) usage.imageInputTokens = imageIn;
+  if (audioOut) usage.audioOutputTokens = audioOut;
+  if (imageOut) usage.imageOutputTokens = imageOut;
+  return usage;
 }
 
 /** Anthropic Messages: `input_tokens` excludes cache reads and writes, which are reported beside it. */
@@ -65,27 +86,54 @@ export function anthropic(u: Fields): TokenUsage | undefined {
   return tokenUsage(input, count(u.output_tokens), cacheRead, cacheWrite);
 }
 
-/** OpenAI Responses API (`input_tokens` includes cached) and LangChain `usage_metadata` (same convention). */
+/**
+ * OpenAI Responses, Realtime and Images APIs (`input_tokens` includes cached, audio and image tokens) and
+ * LangChain `usage_metadata` (same convention).
+ */
 function inputOutput(u: Fields): TokenUsage | undefined {
-  return tokenUsage(
-    count(u.input_tokens),
-    count(u.output_tokens),
-    count(field(u.input_tokens_details, 'cached_tokens')) ?? count(field(u.input_token_details, 'cache_read')),
-    count(field(u.input_token_details, 'cache_creation')),
-    count(field(u.output_tokens_details, 'reasoning_tokens')) ?? count(field(u.output_token_details, 'reasoning')),
+  return withMedia(
+    tokenUsage(
+      count(u.input_tokens),
+      count(u.output_tokens),
+      count(field(u.input_tokens_details, 'cached_tokens')) ?? count(field(u.input_token_details, 'cache_read')),
+      count(field(u.input_token_details, 'cache_creation')),
+      count(field(u.output_tokens_details, 'reasoning_tokens')) ?? count(field(u.output_token_details, 'reasoning')),
+    ),
+    u.input_tokens_details ?? u.input_token_details,
+    u.output_tokens_details ?? u.output_token_details,
   );
 }
 
-/** Gemini `usageMetadata`: thoughts are billed as output and are not part of `candidatesTokenCount`. */
+/**
+ * Gemini `usageMetadata`: thoughts are billed as output and are not part of `candidatesTokenCount`; audio and
+ * image tokens are told apart per modality (`promptTokensDetails`, `candidatesTokensDetails`).
+ */
 export function gemini(m: Fields): TokenUsage | undefined {
   const thoughts = count(m.thoughtsTokenCount);
-  return tokenUsage(
+  const usage = tokenUsage(
     sum(count(m.promptTokenCount), count(m.toolUsePromptTokenCount)),
     sum(count(m.candidatesTokenCount), thoughts),
     count(m.cachedContentTokenCount),
     undefined,
     thoughts,
   );
+  if (!usage) return usage;
+  const audioIn = modalityCount(m.promptTokensDetails, 'AUDIO');
+  const imageIn = modalityCount(m.promptTokensDetails, 'IMAGE');
+  const audioOut = modalityCount(m.candidatesTokensDetails, 'AUDIO');
+  const imageOut = modalityCount(m.candidatesTokensDetails, 'IMAGE');
+  if (audioIn) usage.audioInputTokens = audioIn;
+  if (imageIn) usage.imageInputTokens = imageIn;
+  if (audioOut) usage.audioOutputTokens = audioOut;
+  if (imageOut) usage.imageOutputTokens = imageOut;
+  return usage;
+}
+
+function modalityCount(details: unknown, modality: string): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  let total: number | undefined;
+  for (const d of details) if (isFields(d) && d.modality === modality) total = sum(total, count(d.tokenCount));
+  return total;
 }
 
 /** Bedrock Converse: `inputTokens` excludes the cache counts reported beside it. */
@@ -132,13 +180,18 @@ export function ollama(r: Fields): TokenUsage | undefined {
 /** Adds two usages (LangChain chunks and AI SDK steps carry increments). */
 export function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
   if (!a) return b;
-  return tokenUsage(
+  const total = tokenUsage(
     a.inputTokens + b.inputTokens,
     a.outputTokens + b.outputTokens,
     sum(a.cacheReadTokens, b.cacheReadTokens),
     sum(a.cacheWriteTokens, b.cacheWriteTokens),
     sum(a.reasoningTokens, b.reasoningTokens),
   )!;
+  for (const key of ['audioInputTokens', 'audioOutputTokens', 'imageInputTokens', 'imageOutputTokens'] as const) {
+    const value = sum(a[key], b[key]);
+    if (value !== undefined) total[key] = value;
+  }
+  return total;
 }
 
 /**

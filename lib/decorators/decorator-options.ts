@@ -62,3 +62,10 @@ function addCompact(out: Attributes, attributes: Record<string, unknown>): void 
     }
   }
 }
+
+/** Tags as a list of non-empty strings (at most 50), whatever an extractor returned. */
+export function tagsOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const tags = value.filter((t): t is string => typeof t === 'string' && t !== '').slice(0, 50);
+  return tags.length > 0 ? tags : undefined;
+}

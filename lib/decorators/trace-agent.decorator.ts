@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { getScope } from '../core/span-scope.js';
 import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
-import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, resolveValue, tagsOf, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceAgentTask`. */
@@ -10,6 +10,8 @@ export interface TraceAgentTaskOptions extends CommonTraceOptions {
   agent?: string;
   /** Task id (`agent.task.id`), fixed or from the arguments; inherited by the steps inside. */
   taskId?: ValueOrExtractor<string | number>;
+  /** Tags of the run (`tag.tags`, and the trace's tags in Langfuse), fixed or from the arguments. */
+  tags?: ValueOrExtractor<string[]>;
 }
 
 /** Phases of an agent run. */
@@ -49,6 +51,8 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
         }, owner),
         captureContent: options.captureContent,
         input: () => args,
+        entityName: agent,
+        tags: tagsOf(resolveValue(options.tags, args, owner, 'tags extractor')),
         onStart: (scope) => {
           scope.agentName = agent;
           scope.taskId = taskId;
@@ -83,6 +87,7 @@ export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator 
         }, label),
         captureContent: options.captureContent,
         input: () => args,
+        entityName: options.phase,
       };
     };
   });

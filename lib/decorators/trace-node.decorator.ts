@@ -37,6 +37,7 @@ export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
         }, owner),
         captureContent: options.captureContent,
         input: () => args,
+        entityName: nodeType,
       };
     };
   });

@@ -1,10 +1,10 @@
-import { SpanKind } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
 import { usageFromChunk, usageFromResult } from '../cost/usage-extractor.js';
-import { getRuntime } from '../core/runtime.js';
+import { conventionsInForce, getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
-import type { SpanOutcome } from '../core/span-engine.js';
-import type { SpanScope, TokenUsage } from '../core/span-scope.js';
-import { GenAiAttributes, GenAiOperations, OpenInferenceAttributes } from '../semconv.js';
+import { getAttribution, type SpanScope, type TokenUsage } from '../core/span-scope.js';
+import { endProviderCall, providerFailed, readProviderChunk, readProviderResult, startProviderCall } from '../genai/provider-call.hooks.js';
+import { GenAiOperations } from '../semconv.js';
 import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
@@ -12,19 +12,32 @@ import { traceMethod } from './trace-method.js';
 export interface TraceProviderOptions extends CommonTraceOptions {
   /** Provider name (`gen_ai.provider.name`): `openai`, `anthropic`, `azure.ai.openai`, `gcp.gemini`... */
   provider: ValueOrExtractor<string>;
-  /** Requested model (`gen_ai.request.model`). @default the first argument's `model` string */
+  /** Requested model (`gen_ai.request.model`). @default the request's `model` string */
   model?: ValueOrExtractor<string>;
-  /** Operation (`gen_ai.operation.name`): `chat`, `text_completion`, `embeddings`, `generate_content`... @default 'chat' */
+  /**
+   * Operation (`gen_ai.operation.name`): `chat`, `text_completion`, `generate_content`, `embeddings`,
+   * `retrieval`, `rerank`... Embeddings, retrieval and rerank are typed as such for Phoenix and Langfuse.
+   * @default 'chat'
+   */
   operation?: string;
+  /**
+   * The request among the method's arguments: what parameters and messages are read from and what
+   * `input.value` records. @default the first argument
+   */
+  request?: (...args: never[]) => unknown;
   /** Reads token usage from the method's result when the built-in readers don't know its shape. */
   usage?: (result: unknown) => TokenUsage | undefined;
 }
 
+const NO_ATTRIBUTES = Object.freeze({});
+
 /**
- * Traces an LLM provider call: span `{operation} {model}` (CLIENT) with the GenAI request attributes at start
- * and, at the end, response model, token usage and cost (read from OpenAI, Anthropic, Gemini and Vercel AI SDK
- * results and stream chunks, or from the `usage` option or `TracingService.recordUsage`). Streams end the
- * span when fully consumed, with time to first chunk.
+ * Traces an LLM provider call: span `{operation} {model}` (CLIENT) with the request's model and parameters at
+ * start and, at the end, response model, id, finish reasons, token usage and cost (read from OpenAI, Anthropic,
+ * Gemini, Vercel AI SDK, Bedrock and Ollama results and stream chunks, or from the `usage` option or
+ * `TracingService.recordUsage`). With content capture, the conversation in the GenAI and OpenInference forms,
+ * streamed output assembled from the chunks. Streams end the span when consumed or abandoned, with time to
+ * first chunk.
  * @example
  * @TraceProvider({ provider: 'openai' })
  * complete(request: ChatCompletionCreateParams) { return this.client.chat.completions.create(request); }
@@ -34,6 +47,7 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
     const label = `@TraceProvider(${className}.${methodName})`;
     const operation = options.operation ?? GenAiOperations.CHAT;
     const onResult = (scope: SpanScope, value: unknown) => {
+      readProviderResult(scope, value);
       if (scope.usageRecordedByUser) return;
       if (options.usage) {
         const reader = options.usage;
@@ -46,46 +60,32 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
       scope.responseModel = read.responseModel ?? scope.responseModel;
     };
     const onChunk = (scope: SpanScope, chunk: unknown) => {
+      readProviderChunk(scope, chunk);
       if (scope.usageRecordedByUser) return;
       const read = usageFromChunk(chunk, scope.usage);
       scope.usage = read.usage ?? scope.usage;
       scope.responseModel = read.responseModel ?? scope.responseModel;
     };
     return (args) => {
+      const request = options.request ? resolveValue(options.request as (...a: unknown[]) => unknown, args, label, 'request extractor') : args[0];
       const provider = resolveValue(options.provider, args, label, 'provider extractor') ?? 'unknown';
-      const model = resolveValue(options.model, args, label, 'model extractor') ?? modelOf(args[0]);
-      const stream = streamFlag(args[0]);
-      const onEnd = (scope: SpanScope, outcome: SpanOutcome) => {
-        if (scope.responseModel) scope.span.setAttribute(GenAiAttributes.RESPONSE_MODEL, scope.responseModel);
-        const recorder = getRuntime().recorder;
-        // A successful call without readable usage still counts, as unpriced, so ancestors' totals show
-        // (cost.unpriced_calls) that they are incomplete. A failed call without usage cost nothing.
-        if (!recorder || (!scope.usage && outcome !== 'ok')) return;
-        recorder.record(scope, {
-          provider,
-          operation,
-          requestModel: model,
-          stream: stream || scope.chunkCount > 0,
-          durationMs: performance.now() - scope.startedAt,
-        });
-      };
+      const model = resolveValue(options.model, args, label, 'model extractor') ?? modelOf(request);
+      const captureContent = options.captureContent ?? getRuntime().captureContent;
+      const call = startProviderCall(provider, operation, model, streamFlag(request), request, captureContent);
+      const attributes = withCommonAttributes(options, args, NO_ATTRIBUTES, label);
+      conventionsInForce().providerStart(attributes, call, getAttribution(context.active()));
       return {
         name: model ? `${operation} ${model}` : operation,
         role: 'provider',
         kind: SpanKind.CLIENT,
-        attributes: withCommonAttributes(options, args, {
-          [GenAiAttributes.OPERATION_NAME]: operation,
-          [GenAiAttributes.PROVIDER_NAME]: provider,
-          [GenAiAttributes.REQUEST_MODEL]: model,
-          [GenAiAttributes.REQUEST_STREAM]: stream || undefined,
-          [OpenInferenceAttributes.LLM_PROVIDER]: provider,
-          [OpenInferenceAttributes.LLM_MODEL_NAME]: model,
-        }, label),
+        attributes,
         captureContent: options.captureContent,
-        input: () => args,
+        input: () => request,
+        onStart: (scope: SpanScope) => (scope.call = call),
         onResult,
         onChunk,
-        onEnd,
+        onError: providerFailed,
+        onEnd: (scope, outcome) => endProviderCall(scope, outcome, captureContent),
       };
     };
   });

@@ -34,6 +34,7 @@ export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
       }, owner),
       captureContent: options.captureContent,
       input: () => args,
+      entityName: name,
     });
   });
 }

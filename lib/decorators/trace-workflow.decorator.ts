@@ -3,7 +3,7 @@ import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import type { SpanOutcome } from '../core/span-engine.js';
 import type { SpanScope } from '../core/span-scope.js';
-import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, resolveValue, tagsOf, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceWorkflow`. */
@@ -14,6 +14,8 @@ export interface TraceWorkflowOptions extends CommonTraceOptions {
   workflowId?: ValueOrExtractor<string | number>;
   /** Job/run id (`workflow.job_id`), from the arguments. Inherited by every span inside. */
   jobId?: ValueOrExtractor<string | number>;
+  /** Tags of the run (`tag.tags`, and the trace's tags in Langfuse), fixed or from the arguments. */
+  tags?: ValueOrExtractor<string[]>;
 }
 
 const STATUS: Record<SpanOutcome, string> = { ok: 'completed', error: 'error', cancelled: 'cancelled' };
@@ -53,6 +55,8 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
         }, owner),
         captureContent: options.captureContent,
         input: () => args,
+        entityName: name,
+        tags: tagsOf(resolveValue(options.tags, args, owner, 'tags extractor')),
         onEnd,
       };
     };

@@ -23,9 +23,9 @@ describe('CostService.report', () => {
 
   it('groups by user, most expensive first; calls without a user get null', () => {
     assert.deepEqual(service.report({ groupBy: ['user'] }), [
-      { key: { user: 'bob' }, other: false, totalUsd: 0.04, inputTokens: 1100, outputTokens: 100, calls: 2, unpricedCalls: 1 },
-      { key: { user: 'alice' }, other: false, totalUsd: 0.03, inputTokens: 200, outputTokens: 100, calls: 2, unpricedCalls: 0 },
-      { key: { user: null }, other: false, totalUsd: 0.005, inputTokens: 100, outputTokens: 50, calls: 1, unpricedCalls: 0 },
+      { key: { user: 'bob' }, other: false, totalUsd: 0.04, nonTokenUsd: 0, inputTokens: 1100, outputTokens: 100, calls: 2, unpricedCalls: 1 },
+      { key: { user: 'alice' }, other: false, totalUsd: 0.03, nonTokenUsd: 0, inputTokens: 200, outputTokens: 100, calls: 2, unpricedCalls: 0 },
+      { key: { user: null }, other: false, totalUsd: 0.005, nonTokenUsd: 0, inputTokens: 100, outputTokens: 50, calls: 1, unpricedCalls: 0 },
     ]);
   });
 
@@ -87,7 +87,7 @@ describe('CostService.report', () => {
   it('rejects unknown dimensions and invalid dates', () => {
     assert.throws(() => service.report({ groupBy: ['team' as CostGroupBy] }), {
       name: 'TypeError',
-      message: `nestjs-ai-tracing: invalid argument report({ groupBy }): groupBy="team": expected an array of 'user', 'tenant', 'workflow', 'provider', 'model'`,
+      message: `nestjs-ai-tracing: invalid argument report({ groupBy }): groupBy="team": expected an array of 'user', 'tenant', 'workflow', 'provider', 'model', 'kind'`,
     });
     assert.throws(() => service.report({ groupBy: [], since: new Date('nope') }), {
       message: 'nestjs-ai-tracing: invalid argument report({ since }): since=object: expected a valid Date',

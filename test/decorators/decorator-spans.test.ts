@@ -20,7 +20,8 @@ import {
 let app: AuditedApp;
 
 beforeEach(async () => {
-  app = await createAuditedApp({ imports: [ResearchModule] });
+  // Every convention on, so each role's kinds in all three vocabularies are checked.
+  app = await createAuditedApp({ imports: [ResearchModule], tracing: { conventions: ['openinference', 'traceloop', 'langfuse'] } });
 });
 afterEach(async () => {
   try {
@@ -125,7 +126,8 @@ describe('@TraceProvider', () => {
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'openinference.span.kind': 'LLM',
       'llm.provider': 'openai',
-      'llm.model_name': 'gpt-4o',
+      // The model that answered: Phoenix prices by it.
+      'llm.model_name': 'gpt-4o-2024-08-06',
       'workflow.id': 'wf-7',
     });
     if (getRuntime().recorder) assertAttributes(provider, { 'gen_ai.usage.input_tokens': 4, 'gen_ai.usage.output_tokens': 5 });
