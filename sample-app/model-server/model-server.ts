@@ -6,6 +6,7 @@ import { DEFAULT_LATENCY, type Latency } from './latency.js';
 import { servedModels } from './model-catalog.js';
 import { openAiChatHandler } from './openai-chat.handler.js';
 import { PromptCache } from './prompt-cache.js';
+import { RateLimits, type RateLimitOptions } from './rate-limits.js';
 
 /** Options of `startModelServer`. */
 export interface ModelServerOptions {
@@ -15,6 +16,8 @@ export interface ModelServerOptions {
   port?: number;
   /** Simulated model timing. */
   latency?: Partial<Latency>;
+  /** Rate-limit headers on every answer, and 429s to make clients retry. */
+  rateLimits?: RateLimitOptions;
 }
 
 /** A running local model server. */
@@ -42,14 +45,16 @@ export function localModelEnv(server: Pick<ModelServer, 'url'>, apiKey = 'local'
 
 /**
  * Starts the sample's stand-in for the OpenAI and Anthropic APIs: deterministic replies with realistic
- * token usage (prompt caching, reasoning tokens) and streaming, so the sample runs offline with no key.
+ * token usage (prompt caching, reasoning tokens), tool calls, streaming and rate-limit headers (429s on
+ * demand), so the sample runs offline with no key.
  */
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
   const latency = { ...DEFAULT_LATENCY, ...options.latency };
   const cache = new PromptCache();
+  const limits = new RateLimits(options.rateLimits);
   const routes = new Map<string, Handler>([
-    ['POST /v1/chat/completions', openAiChatHandler(cache, latency)],
-    ['POST /v1/messages', anthropicMessagesHandler(cache, latency)],
+    ['POST /v1/chat/completions', openAiChatHandler(cache, latency, limits)],
+    ['POST /v1/messages', anthropicMessagesHandler(cache, latency, limits)],
     ['GET /v1/models', async (_req, res) => sendJson(res, 200, { object: 'list', data: servedModels().map((id) => ({ id, object: 'model', owned_by: 'local' })) })],
   ]);
   const server = createServer((req, res) => {
@@ -63,7 +68,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       if (res.headersSent) {
         res.destroy();
       } else if (error instanceof HttpError) {
-        sendJson(res, error.status, error.body);
+        sendJson(res, error.status, error.body, error.headers);
       } else {
         sendJson(res, 500, { error: { message: error instanceof Error ? error.message : String(error), type: 'server_error' } });
       }

@@ -3,6 +3,7 @@ import { EventStream, HttpError, pause, positiveInt, readJsonObject, sendJson, s
 import type { Latency } from './latency.js';
 import { openAiModel, servedModels } from './model-catalog.js';
 import type { PromptCache } from './prompt-cache.js';
+import type { RateLimits } from './rate-limits.js';
 import { planToolCalls, valueForSchema, type FunctionTool, type JsonSchema, type PlannedToolCall } from './structured-output.js';
 import { countTokens, generateReply, hashText, streamPieces } from './text-generator.js';
 
@@ -30,7 +31,7 @@ const invalid = (message: string, param?: string, code?: string) => ({
 });
 
 /** `POST /v1/chat/completions`, OpenAI Chat Completions compatible (plain, streamed, tools, structured outputs). */
-export function openAiChatHandler(cache: PromptCache, latency: Latency) {
+export function openAiChatHandler(cache: PromptCache, latency: Latency, limits: RateLimits) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
       throw new HttpError(401, { error: { message: 'Missing bearer authentication in header', type: 'invalid_request_error', param: null, code: null } });
@@ -43,6 +44,8 @@ export function openAiChatHandler(cache: PromptCache, latency: Latency) {
       throw new HttpError(404, invalid(`The model \`${modelName}\` does not exist or you do not have access to it. Served here: ${servedModels().join(', ')}`, 'model', 'model_not_found'));
     }
     if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, invalid('messages must be a non-empty array', 'messages'));
+    const limit = limits.check('openai', `req_${hashText(`${JSON.stringify(body.messages)}${Date.now()}${Math.random()}`).toString(16)}`, modelName);
+    if (limit.rejection) throw new HttpError(429, limit.rejection, limit.headers);
     const messages = (body.messages as unknown[]).map(toMessage);
     const maxTokens = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
 
@@ -65,7 +68,7 @@ export function openAiChatHandler(cache: PromptCache, latency: Latency) {
 
     if (body.stream === true) {
       const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-      await streamReply(res, common, reply, includeUsage ? usage : undefined, latency, reasoning);
+      await streamReply(res, common, reply, includeUsage ? usage : undefined, latency, reasoning, limit.headers);
       return;
     }
     await pause(latency.firstTokenMs + latency.perTokenMs * usage.completion_tokens);
@@ -88,7 +91,7 @@ export function openAiChatHandler(cache: PromptCache, latency: Latency) {
       ],
       usage,
       service_tier: 'default',
-    });
+    }, limit.headers);
   };
 }
 
@@ -120,8 +123,9 @@ async function streamReply(
   usage: Usage | undefined,
   latency: Latency,
   reasoning: number,
+  headers: Record<string, string>,
 ): Promise<void> {
-  const events = new EventStream(res);
+  const events = new EventStream(res, headers);
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
     ...common,
     object: 'chat.completion.chunk',
@@ -130,8 +134,16 @@ async function streamReply(
   });
   await pause(latency.firstTokenMs + latency.perTokenMs * reasoning, events.closed);
   events.send(chunk({ role: 'assistant', content: '', refusal: null }));
-  if (reply.toolCalls.length > 0) {
-    events.send(chunk({ tool_calls: reply.toolCalls.map((call, index) => ({ index, ...toWireToolCall(call) })) }));
+  // Tool calls stream as the API sends them: id and name first, then the JSON arguments in pieces.
+  for (const [index, call] of reply.toolCalls.entries()) {
+    const wire = toWireToolCall(call);
+    events.send(chunk({ tool_calls: [{ index, id: wire.id, type: 'function', function: { name: wire.function.name, arguments: '' } }] }));
+    const args = wire.function.arguments;
+    const size = Math.max(1, Math.ceil(args.length / 3));
+    for (let i = 0; i < args.length; i += size) {
+      await pause(latency.perChunkMs, events.closed);
+      events.send(chunk({ tool_calls: [{ index, function: { arguments: args.slice(i, i + size) } }] }));
+    }
   }
   for (const piece of streamPieces(reply.content ?? '')) {
     await pause(latency.perChunkMs, events.closed);
