@@ -72,10 +72,11 @@ export function anthropicMessagesHandler(cache: PromptCache, latency: Latency, l
       await pause(latency.firstTokenMs, events.closed);
       const message = { id, type: 'message', role: 'assistant', model: model.reportedAs, content: [], stop_reason: null, stop_sequence: null };
       events.send({ type: 'message_start', message: { ...message, usage: { ...usage, output_tokens: 1 } } }, 'message_start');
-      events.send({ type: 'ping' }, 'ping');
       for (const [index, block] of content.entries()) {
         const start = block.type === 'tool_use' ? { ...block, input: {} } : { type: 'text', text: '' };
         events.send({ type: 'content_block_start', index, content_block: start }, 'content_block_start');
+        // The real API pings once, after the first block starts.
+        if (index === 0) events.send({ type: 'ping' }, 'ping');
         const deltas = block.type === 'tool_use' ? jsonPieces(JSON.stringify(block.input)).map((partial_json) => ({ type: 'input_json_delta', partial_json })) : streamPieces(text).map((piece) => ({ type: 'text_delta', text: piece }));
         for (const delta of deltas) {
           await pause(latency.perChunkMs, events.closed);
