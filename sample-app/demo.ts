@@ -25,14 +25,17 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 const started = performance.now();
-const modelServer = await startModelServer();
+// The first OpenAI call is answered with a 429, as an account at its rate limit would be: the SDK retries it.
+const modelServer = await startModelServer({ rateLimits: { rejectFirst: { openai: 1 } } });
 // The demo always talks to the local model server and keeps its spans in memory to check them; the trace
-// store (.traces/) still records them, so `npm start` shows them in the explorer afterwards.
+// store (.traces/) still records them, so `npm start` shows them in the explorer afterwards. Content capture is
+// on, so every LLM span carries its conversation.
 // Queued runs go to the shared Redis under a throwaway prefix, deleted at the end.
 const queuePrefix = `support-assistant-demo-${randomUUID().slice(0, 8)}`;
 Object.assign(process.env, {
   ...localModelEnv(modelServer, 'demo'),
   TRACING_EXPORTER: 'memory',
+  TRACING_CAPTURE_CONTENT: 'true',
   BULLMQ_PREFIX: queuePrefix,
 });
 

@@ -110,8 +110,22 @@ export class SupportResearchAgent {
     });
     let answer = '';
     for await (const event of stream) answer += eventText(event) ?? '';
+    // A cheap quality signal on every answer: how much of it rests on the findings (a gen_ai.evaluation.result event).
+    const grounding = groundedness(answer, findings.map((f) => f.output).join(' '));
+    this.tracing.score('grounded_answer', grounding, {
+      label: grounding >= 0.5 ? 'grounded' : 'ungrounded',
+      explanation: `${Math.round(grounding * 100)}% of the answer's content words appear in the findings`,
+    });
     return answer;
   }
+}
+
+/** Share of the answer's content words (4+ letters) that also appear in `source`. */
+function groundedness(answer: string, source: string): number {
+  const words = (text: string) => text.toLowerCase().match(/[a-z]{4,}/g) ?? [];
+  const known = new Set(words(source));
+  const said = words(answer);
+  return said.length === 0 ? 0 : Math.round((said.filter((w) => known.has(w)).length / said.length) * 100) / 100;
 }
 
 function parseArguments(json: string): Record<string, unknown> {

@@ -1,8 +1,18 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AttributionAttributes, CostAttributes, GenAiAttributes, HttpAttributes, WorkflowAttributes, type CostForecast, type CostReportRow } from 'nestjs-ai-tracing';
+import {
+  AttributionAttributes,
+  CostAttributes,
+  GenAiAttributes,
+  GenAiEvents,
+  HttpAttributes,
+  ProviderAttributes,
+  WorkflowAttributes,
+  type CostForecast,
+  type CostReportRow,
+} from 'nestjs-ai-tracing';
 import type { DemoSession } from './demo-session.js';
 import { durationMs, isError, millis, num, str, type SpanSet } from './span-queries.js';
-import type { TraceCheck } from './trace-checks.js';
+import { attemptsOf, type TraceCheck } from './trace-checks.js';
 
 /** Cost figures from `CostService`: running reports by user and by model, and a forecast. */
 export interface DemoCosts {
@@ -39,6 +49,8 @@ export function demoReport(set: SpanSet, session: DemoSession, checks: TraceChec
     for (const root of set.roots(first.traceId)) out.push(...treeLines(set, root, '  '));
   }
 
+  out.push(...llmDetails(set, session));
+
   out.push('', 'Workflow runs (cost rolled up on each workflow span)');
   const runRows = set.spans
     .filter((s) => s.name.startsWith('invoke_workflow '))
@@ -72,6 +84,48 @@ export function demoReport(set: SpanSet, session: DemoSession, checks: TraceChec
       : `  not available: ${f.reason}`,
   );
   return out.join('\n');
+}
+
+/** The retried call's attempts, the streamed chat as recorded, and the agent's scored answer. */
+function llmDetails(set: SpanSet, session: DemoSession): string[] {
+  const out: string[] = [];
+  const retried = set.spans.find((s) => num(s, ProviderAttributes.ATTEMPTS) === 2);
+  if (retried) {
+    out.push('', `The retried call (${retried.name}, ${str(retried, ProviderAttributes.ATTEMPTS)} attempts through the traced fetch)`);
+    out.push(
+      ...table(
+        ['', 'status', 'resend', 'provider code', 'x-ratelimit-remaining-requests', 'retry-after-ms'],
+        attemptsOf(set, retried).map((a, i) => [
+          `attempt ${i + 1}`,
+          str(a, HttpAttributes.RESPONSE_STATUS_CODE) ?? '-',
+          str(a, HttpAttributes.REQUEST_RESEND_COUNT) ?? '-',
+          str(a, ProviderAttributes.ERROR_CODE) ?? '-',
+          header(a, 'x-ratelimit-remaining-requests'),
+          header(a, 'retry-after-ms'),
+        ]),
+      ),
+    );
+  }
+  const chat = set.trace(session.chat.traceId).find((s) => str(s, GenAiAttributes.OUTPUT_MESSAGES));
+  if (chat) {
+    const [message] = JSON.parse(str(chat, GenAiAttributes.OUTPUT_MESSAGES)!) as Array<{ parts: Array<{ content?: string }>; finish_reason: string }>;
+    const text = message?.parts[0]?.content ?? '';
+    out.push('', `The streamed chat as recorded (${chat.name}, gen_ai.output.messages assembled from the chunks, finish ${message?.finish_reason}):`);
+    out.push(`  "${text.length > 100 ? `${text.slice(0, 100)}...` : text}"`);
+  }
+  for (const span of set.trace(session.agentTask.traceId)) {
+    for (const event of span.events.filter((e) => e.name === GenAiEvents.EVALUATION_RESULT)) {
+      const a = event.attributes ?? {};
+      out.push('', `The agent's answer, scored on "${span.name}" (TracingService.score -> ${GenAiEvents.EVALUATION_RESULT}):`);
+      out.push(`  ${String(a[GenAiAttributes.EVALUATION_NAME])} = ${String(a[GenAiAttributes.EVALUATION_SCORE_VALUE])} (${String(a[GenAiAttributes.EVALUATION_SCORE_LABEL])}): ${String(a[GenAiAttributes.EVALUATION_EXPLANATION])}`);
+    }
+  }
+  return out;
+}
+
+function header(span: ReadableSpan, name: string): string {
+  const value = span.attributes[`${HttpAttributes.RESPONSE_HEADER}.${name}`];
+  return Array.isArray(value) ? value.join(',') : '-';
 }
 
 /** `span` and its subtree, one line per span: name, duration, and what matters about it. */

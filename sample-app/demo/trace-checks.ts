@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { CostAttributes, GenAiAttributes, HttpAttributes, WebSocketAttributes, WorkflowAttributes } from 'nestjs-ai-tracing';
+import { CostAttributes, GenAiAttributes, GenAiEvents, HttpAttributes, ProviderAttributes, WebSocketAttributes, WorkflowAttributes } from 'nestjs-ai-tracing';
 import type { DemoSession } from './demo-session.js';
 import { isError, num, overlap, str, type SpanSet } from './span-queries.js';
 
@@ -17,9 +17,15 @@ export interface TraceCheck {
  */
 export function checkDemoTraces(set: SpanSet, session: DemoSession): TraceCheck[] {
   return [
-    ...session.workflowRuns.map((run, i) => check(`workflow run ${i + 1} (${run.user}, ${run.documentId})`, run.traceId, (c) => checkWorkflowRun(set, run.traceId, c))),
+    ...session.workflowRuns.map((run, i) =>
+      check(`workflow run ${i + 1} (${run.user}, ${run.documentId})`, run.traceId, (c) => {
+        checkWorkflowRun(set, run.traceId, c);
+        // The model server refused the demo's first OpenAI call with a 429: the SDK retried it in run 1.
+        if (i === 0) checkRetriedCall(set, run.traceId, c);
+      }),
+    ),
     check('agent task', session.agentTask.traceId, (c) => checkAgentTask(set, session.agentTask.traceId, c)),
-    check('streamed chat', session.chat.traceId, (c) => checkChat(set, session.chat.traceId, session.chat.tokens, c)),
+    check('streamed chat', session.chat.traceId, (c) => checkChat(set, session.chat.traceId, session.chat.tokens, c, session.chat.text)),
     check('cancelled job', session.cancelledJob.runTraceId, (c) => checkCancelledJob(set, session.cancelledJob.runTraceId, session.cancelledJob.cancelTraceId, c)),
     check('failing run (upstream 404)', session.failedRun.traceId, (c) => checkFailedRun(set, session.failedRun.traceId, c)),
     ...('ran' in session.queuedRun ? [session.queuedRun.ran] : []).map((run) => check('queued run (BullMQ; its cost is on the worker span)', run.traceId, (c) => checkQueuedRun(set, run.traceId, c))),
@@ -51,11 +57,33 @@ function providerCalls(set: SpanSet, parent: ReadableSpan | undefined): Readable
   return parent ? set.descendants(parent).filter((s) => s.kind === SpanKind.CLIENT && str(s, GenAiAttributes.PROVIDER_NAME)) : [];
 }
 
-/** Usage and price on a provider span. */
+/** Usage, price and (content capture is on in the demo) the conversation on a provider span. */
 function checkProviderCall(span: ReadableSpan, fail: Collector): void {
   if (!(num(span, GenAiAttributes.USAGE_INPUT_TOKENS)! > 0)) fail(`"${span.name}" has no input token count`);
   if (!(num(span, GenAiAttributes.USAGE_OUTPUT_TOKENS)! > 0)) fail(`"${span.name}" has no output token count`);
   if (!(num(span, CostAttributes.USD)! > 0)) fail(`"${span.name}" has no cost (cost.usd)`);
+  if (!str(span, GenAiAttributes.INPUT_MESSAGES)) fail(`"${span.name}" has no gen_ai.input.messages`);
+  if (!str(span, GenAiAttributes.OUTPUT_MESSAGES)) fail(`"${span.name}" has no gen_ai.output.messages`);
+  if (!span.attributes[GenAiAttributes.RESPONSE_FINISH_REASONS]) fail(`"${span.name}" has no finish reasons`);
+}
+
+/** The HTTP attempts (traced fetch) under a provider span, first one first. */
+export function attemptsOf(set: SpanSet, provider: ReadableSpan): ReadableSpan[] {
+  return set
+    .children(provider)
+    .filter((s) => s.kind === SpanKind.CLIENT && s.attributes[HttpAttributes.REQUEST_METHOD] !== undefined)
+    .sort((a, b) => (num(a, HttpAttributes.REQUEST_RESEND_COUNT) ?? 0) - (num(b, HttpAttributes.REQUEST_RESEND_COUNT) ?? 0));
+}
+
+/** One provider call of the trace was refused with a 429 and retried: two attempt spans, the rate-limit headers. */
+function checkRetriedCall(set: SpanSet, traceId: string, fail: Collector): void {
+  const retried = set.trace(traceId).filter((s) => num(s, ProviderAttributes.ATTEMPTS) === 2);
+  if (retried.length !== 1) return fail(`expected one provider call retried once, found ${retried.length}`);
+  const [first, second] = attemptsOf(set, retried[0]!);
+  if (num(first, HttpAttributes.RESPONSE_STATUS_CODE) !== 429) fail('the first attempt should be a 429');
+  if (str(first!, ProviderAttributes.ERROR_CODE) !== 'rate_limit_exceeded') fail('the 429 should carry the provider code rate_limit_exceeded');
+  if (String(first?.attributes[`${HttpAttributes.RESPONSE_HEADER}.x-ratelimit-remaining-requests`]) !== '0') fail('the 429 should carry x-ratelimit-remaining-requests 0');
+  if (num(second, HttpAttributes.RESPONSE_STATUS_CODE) !== 200 || num(second, HttpAttributes.REQUEST_RESEND_COUNT) !== 1) fail('the retry should be a 200 with http.request.resend_count 1');
 }
 
 /** `cost.total_usd` of `span` equals the sum of the provider calls under it. */
@@ -103,11 +131,14 @@ function checkAgentTask(set: SpanSet, traceId: string, fail: Collector): void {
   if (!answer) fail('no answer step');
   else if (streamed.length !== 1 || streamed[0]!.attributes[GenAiAttributes.REQUEST_STREAM] !== true) fail('the answer step should make one streamed LLM call');
   providerCalls(set, task).forEach((call) => checkProviderCall(call, fail));
+  if (answer && !answer.events.some((e) => e.name === GenAiEvents.EVALUATION_RESULT && e.attributes?.[GenAiAttributes.EVALUATION_NAME] === 'grounded_answer')) {
+    fail('the answer step should carry the grounded_answer score');
+  }
   checkRollup(set, task, fail);
   checkRollup(set, http, fail);
 }
 
-function checkChat(set: SpanSet, traceId: string, tokens: number, fail: Collector): void {
+function checkChat(set: SpanSet, traceId: string, tokens: number, fail: Collector, text: string): void {
   const message = one(set.trace(traceId), 'websocket chat_message', fail);
   if (!message) return;
   if (message.kind !== SpanKind.SERVER) fail('the message span should be SERVER');
@@ -116,6 +147,9 @@ function checkChat(set: SpanSet, traceId: string, tokens: number, fail: Collecto
   const calls = providerCalls(set, message);
   if (calls.length !== 1 || calls[0]!.attributes[GenAiAttributes.REQUEST_STREAM] !== true) fail('the chat should make one streamed LLM call');
   calls.forEach((call) => checkProviderCall(call, fail));
+  // The streamed answer, assembled from its chunks, is what the client received.
+  const output = calls[0] && str(calls[0], GenAiAttributes.OUTPUT_MESSAGES);
+  if (output && (JSON.parse(output) as Array<{ parts: Array<{ content?: string }> }>)[0]?.parts[0]?.content !== text) fail('gen_ai.output.messages of the chat is not the text the client received');
   if (str(message, 'user.id') !== 'alice') fail(`user.id on the message span is ${str(message, 'user.id')}, expected alice`);
   checkRollup(set, message, fail);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TraceProvider } from 'nestjs-ai-tracing';
+import { TraceProvider, tracedFetch } from 'nestjs-ai-tracing';
 import { AnthropicApiError } from './anthropic-api.error.js';
 import type { AnthropicMessage, AnthropicMessageRequest, AnthropicStreamEvent } from './anthropic.types.js';
 import type { LlmCallOptions } from './llm-call-options.js';
@@ -9,8 +9,9 @@ import { readServerSentEvents } from './server-sent-events.js';
 const API_VERSION = '2023-06-01';
 
 /**
- * Anthropic Messages API over `fetch`. `@TraceProvider` reads usage from the message (cache reads and writes
- * included) and, for streams, from `message_start` and `message_delta`.
+ * Anthropic Messages API over the library's traced `fetch` (one span per HTTP attempt). `@TraceProvider` reads
+ * usage from the message (cache reads and writes included) and, for streams, from `message_start` and
+ * `message_delta`; with content capture, the streamed answer is assembled from the `content_block_delta`s.
  */
 @Injectable()
 export class AnthropicProvider {
@@ -39,7 +40,7 @@ export class AnthropicProvider {
   }
 
   private async post(body: AnthropicMessageRequest, signal: AbortSignal | undefined): Promise<Response> {
-    const response = await fetch(`${this.endpoint.baseUrl.replace(/\/+$/, '')}/v1/messages`, {
+    const response = await tracedFetch(`${this.endpoint.baseUrl.replace(/\/+$/, '')}/v1/messages`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -2,20 +2,22 @@ import { Injectable } from '@nestjs/common';
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Stream } from 'openai/core/streaming';
-import { TraceProvider } from 'nestjs-ai-tracing';
+import { TraceProvider, tracedFetch } from 'nestjs-ai-tracing';
 import type { LlmCallOptions } from './llm-call-options.js';
 import { LlmEndpoints } from './llm-endpoints.js';
 
 /**
- * OpenAI Chat Completions through the official `openai` client. `@TraceProvider` reads the request model,
- * token usage (cached and reasoning tokens included) and the response model, and prices the call.
+ * OpenAI Chat Completions through the official `openai` client. `@TraceProvider` reads the request (model,
+ * parameters, messages when content is captured), token usage (cached and reasoning tokens included), the
+ * response model, id and finish reason, and prices the call. The client's `fetch` is the library's traced one,
+ * so each HTTP attempt (a retried 429 too) is a span under the call, with the rate-limit headers.
  */
 @Injectable()
 export class OpenAiProvider {
   private readonly client: OpenAI;
 
   constructor(endpoints: LlmEndpoints) {
-    this.client = new OpenAI({ apiKey: endpoints.openai.apiKey, baseURL: endpoints.openai.baseUrl, maxRetries: 1 });
+    this.client = new OpenAI({ apiKey: endpoints.openai.apiKey, baseURL: endpoints.openai.baseUrl, maxRetries: 1, fetch: tracedFetch });
   }
 
   /** One chat completion. */
