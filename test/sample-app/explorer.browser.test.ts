@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { AttributionAttributes, CostAttributes, TraceStoreService, TracingService } from '../../lib/index.js';
+import { AttributionAttributes, CostAttributes, GenAiAttributes, TraceStoreService, TracingService } from '../../lib/index.js';
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-session.js';
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
@@ -78,7 +78,8 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
   });
 
   const inTrace = (traceId: string) => spans.filter((s) => s.spanContext().traceId === traceId);
-  const providerCalls = (list: ReadableSpan[]) => list.filter((s) => s.kind === SpanKind.CLIENT);
+  // LLM calls, not the HTTP attempts (also CLIENT spans) the traced fetch records under them.
+  const providerCalls = (list: ReadableSpan[]) => list.filter((s) => s.kind === SpanKind.CLIENT && s.attributes[GenAiAttributes.PROVIDER_NAME] !== undefined);
   const costOf = (list: ReadableSpan[]) => providerCalls(list).reduce((sum, s) => sum + Number(s.attributes[CostAttributes.USD] ?? 0), 0);
   const traceRow = (traceId: string) => page.locator(`#trace-table tbody tr[data-trace-id="${traceId}"]`);
   const waterfallRows = () => page.locator('#waterfall .wf-row[data-span-id]');

@@ -81,7 +81,8 @@ describe('sample app: the demo flow, traced end to end', () => {
     return found[0]!;
   };
   const child = (parent: ReadableSpan, name: string) => only(childrenOf(spans, parent), name);
-  const providerCalls = (parent: ReadableSpan) => descendantsOf(spans, parent).filter((s) => s.kind === SpanKind.CLIENT);
+  // LLM calls, not the HTTP attempts (also CLIENT spans) the traced fetch records under them.
+  const providerCalls = (parent: ReadableSpan) => descendantsOf(spans, parent).filter((s) => s.kind === SpanKind.CLIENT && s.attributes[GenAiAttributes.PROVIDER_NAME] !== undefined);
   const costOf = (parent: ReadableSpan) => providerCalls(parent).reduce((sum, call) => sum + Number(call.attributes[CostAttributes.USD] ?? 0), 0);
   const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
 
