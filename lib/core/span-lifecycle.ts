@@ -76,18 +76,21 @@ export function openSpan(spec: SpanSpec): LiveSpan {
   const attributes: Attributes = Object.assign({}, conventions.roleAttributes(spec.role));
   if (attribution !== NO_ATTRIBUTION) addAttributionAttributes(attributes, attribution);
   const outermostWorkflow = spec.role === 'workflow' && !parent?.closest('workflow');
+  const placed = conventions.placesEverySpan;
   let groupName: string | undefined;
   let entityPath: string | undefined;
-  if (conventions.placesSpans) {
-    groupName = spec.role === 'workflow' || spec.role === 'agent_task' ? spec.entityName : parent?.groupName;
-    entityPath = parent?.entityPath;
+  if (placed || outermostWorkflow || spec.tags !== undefined) {
+    if (placed) {
+      groupName = spec.role === 'workflow' || spec.role === 'agent_task' ? spec.entityName : parent?.groupName;
+      entityPath = parent?.entityPath;
+    }
     conventions.spanStart(attributes, { role: spec.role, attribution, entityName: spec.entityName, groupName, entityPath, tags: spec.tags, outermostWorkflow });
   }
   const own = spec.attributes;
   if (own) for (const key of Object.keys(own)) attributes[key] = own[key];
   const span = runtime.tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes, startTime: spec.startTime }, parentCtx);
   const scope = new SpanScope(span, spec.role, parent, attribution);
-  if (conventions.placesSpans) {
+  if (placed) {
     scope.groupName = groupName;
     scope.entityPath = extendsEntityPath(spec.role) && spec.entityName !== undefined ? (entityPath ? `${entityPath}.${spec.entityName}` : spec.entityName) : entityPath;
   }

@@ -26,7 +26,7 @@ const CHOOSABLE: Readonly<Record<ConventionName, Convention>> = {
   langfuse: langfuseConvention,
 };
 
-type Hook = Exclude<keyof Convention, 'name' | 'roleAttributes'>;
+type Hook = Exclude<keyof Convention, 'name' | 'roleAttributes' | 'everySpan'>;
 
 /**
  * The conventions in force: the library's own and the GenAI ones always, plus the chosen ones. Each hook runs
@@ -36,6 +36,8 @@ export class ConventionSet {
   readonly openInference: boolean;
   readonly traceloop: boolean;
   readonly langfuse: boolean;
+  /** Some convention places every span (groups, paths); the others start only tagged spans and outermost workflows. */
+  readonly placesEverySpan: boolean;
   private readonly roles: Record<SpanRole, Readonly<Attributes>>;
   private readonly hooks: { [H in Hook]: Convention[] };
 
@@ -44,6 +46,7 @@ export class ConventionSet {
     this.openInference = names.includes('openinference');
     this.traceloop = names.includes('traceloop');
     this.langfuse = names.includes('langfuse');
+    this.placesEverySpan = active.some((c) => c.everySpan === true && typeof c.spanStart === 'function');
     this.roles = Object.fromEntries(
       SPAN_ROLES.map((role) => {
         const out: Attributes = {};
@@ -61,11 +64,6 @@ export class ConventionSet {
       usage: having('usage'),
       cost: having('cost'),
     };
-  }
-
-  /** Whether any chosen convention needs per-span placement attributes (`spanStart`). */
-  get placesSpans(): boolean {
-    return this.hooks.spanStart.length > 0;
   }
 
   /** Fixed attributes of every span of `role` (frozen; copy before writing). */

@@ -46,6 +46,11 @@ export interface Convention {
   readonly name: string;
   /** Fixed attributes of every span of `role` (computed once per set of conventions, frozen). */
   roleAttributes?(role: SpanRole, out: Attributes): void;
+  /**
+   * `spanStart` runs for every span (placement attributes: paths, groups, attribution copies); without it, only
+   * for spans with tags and for the outermost workflow of a trace, which keeps the per-span path free of it.
+   */
+  readonly everySpan?: boolean;
   /** Attributes of a library span at its start that depend on where it runs. */
   spanStart?(out: Attributes, span: SpanStartInfo): void;
   /** A library root span (HTTP request, WebSocket message) is ending; `traceName` is the workflow that ran in it. */

@@ -23,6 +23,7 @@ const ASSOCIATION = TraceloopAttributes.ASSOCIATION_PROPERTIES;
  */
 export const traceloopConvention: Convention = {
   name: 'traceloop',
+  everySpan: true,
   roleAttributes(role, out) {
     const kind = ROLE_KINDS[role];
     if (kind) out[TraceloopAttributes.SPAN_KIND] = kind;
