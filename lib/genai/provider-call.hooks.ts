@@ -5,7 +5,8 @@ import { markError, type SpanOutcome } from '../core/span-lifecycle.js';
 import type { SpanScope } from '../core/span-scope.js';
 import { OpenInferenceAttributes } from '../semconv.js';
 import { boundMessages, boundParts } from './bounded-messages.js';
-import { ProviderCall, type OutputMessage } from './provider-call.js';
+import type { ProviderCallEnd } from './conventions/convention.js';
+import { ProviderCall } from './provider-call.js';
 import { categoryOfStatus, classifyFailure } from './provider-errors.js';
 import { readRequestContent, readRequestParameters } from './request-readers.js';
 import { readResponse } from './response-readers.js';
@@ -82,14 +83,13 @@ export function endProviderCall(scope: SpanScope, outcome: SpanOutcome, captureC
   if (recorder && (scope.usage || outcome === 'ok')) {
     recorder.record(scope, { provider: call.provider, operation: call.operation, requestModel: call.requestModel, stream: streamed, durationMs: performance.now() - scope.startedAt }, out);
   }
-  let output: OutputMessage[] | undefined;
-  const end = {
+  const end: ProviderCallEnd = {
     scope,
     call,
     outcome,
-    input: undefined as ReturnType<typeof boundMessages> | undefined,
-    systemInstructions: undefined as ReturnType<typeof boundParts> | undefined,
-    output,
+    input: undefined,
+    systemInstructions: undefined,
+    output: undefined,
     firstChunkEpochMs: streamed && scope.firstChunkAt !== undefined ? performance.timeOrigin + scope.firstChunkAt : undefined,
   };
   if (captureContent) {
@@ -100,12 +100,12 @@ export function endProviderCall(scope: SpanScope, outcome: SpanOutcome, captureC
         end.input = boundMessages(call.input.messages, max, secret);
         if (call.input.systemInstructions) end.systemInstructions = boundParts(call.input.systemInstructions, max, secret);
       }
-      if (call.output) end.output = output = boundMessages(call.output, max, secret);
+      if (call.output) end.output = boundMessages(call.output, max, secret);
     });
   }
   conventionsInForce(runtime).providerEnd(out, end);
-  if (output && call.result === undefined) {
-    out[OpenInferenceAttributes.OUTPUT_VALUE] = JSON.stringify(output);
+  if (end.output && call.result === undefined) {
+    out[OpenInferenceAttributes.OUTPUT_VALUE] = JSON.stringify(end.output);
     out[OpenInferenceAttributes.OUTPUT_MIME_TYPE] = 'application/json';
   }
   scope.span.setAttributes(out);
