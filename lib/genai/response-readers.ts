@@ -48,36 +48,48 @@ function single(id: string | undefined, finish: string | undefined, parts: Messa
   return read;
 }
 
-function openAiChoices(result: Fields, withContent: boolean): ResponseRead {
+/** One finish reason per choice (or candidate) and, with content, one output message each. */
+function perChoice(
+  id: string | undefined,
+  choices: unknown[],
+  finishKey: string,
+  toMessage: ((choice: Fields, finish: string) => OutputMessage | undefined) | undefined,
+): ResponseRead {
   const read: ResponseRead = {};
-  const id = text(result.id);
   if (id) read.id = id;
   const reasons: string[] = [];
   const output: OutputMessage[] = [];
-  for (const choice of result.choices as unknown[]) {
+  for (const choice of choices) {
     if (!isFields(choice)) continue;
-    const finish = text(choice.finish_reason) ?? '';
+    const finish = text(choice[finishKey]) ?? '';
     reasons.push(finish);
-    if (!withContent) continue;
-    const message = choice.message;
-    if (isFields(message)) {
-      const parts = partsOf(message.content);
-      if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') parts.unshift({ type: 'reasoning', content: message.reasoning_content });
-      if (typeof message.refusal === 'string' && message.refusal !== '') parts.push({ type: 'text', content: message.refusal });
-      if (Array.isArray(message.tool_calls)) {
-        for (const call of message.tool_calls) {
-          const part = openAiToolCall(call);
-          if (part) parts.push(part);
-        }
-      }
-      output.push({ role: text(message.role) ?? 'assistant', parts, finish_reason: finish });
-    } else if (typeof choice.text === 'string') {
-      output.push({ role: 'assistant', parts: partsOf(choice.text), finish_reason: finish });
-    }
+    const message = toMessage?.(choice, finish);
+    if (message) output.push(message);
   }
   if (reasons.length > 0) read.finishReasons = reasons;
-  if (withContent) read.output = output;
+  if (toMessage) read.output = output;
   return read;
+}
+
+function openAiChoices(result: Fields, withContent: boolean): ResponseRead {
+  return perChoice(text(result.id), result.choices as unknown[], 'finish_reason', withContent ? openAiChoiceMessage : undefined);
+}
+
+/** A Chat Completions choice (`message`, with reasoning, refusal and tool calls) or a legacy completion (`text`). */
+function openAiChoiceMessage(choice: Fields, finish: string): OutputMessage | undefined {
+  const message = choice.message;
+  if (typeof choice.text === 'string' && !isFields(message)) return { role: 'assistant', parts: partsOf(choice.text), finish_reason: finish };
+  if (!isFields(message)) return undefined;
+  const parts = partsOf(message.content);
+  if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') parts.unshift({ type: 'reasoning', content: message.reasoning_content });
+  if (typeof message.refusal === 'string' && message.refusal !== '') parts.push({ type: 'text', content: message.refusal });
+  if (Array.isArray(message.tool_calls)) {
+    for (const call of message.tool_calls) {
+      const part = openAiToolCall(call);
+      if (part) parts.push(part);
+    }
+  }
+  return { role: text(message.role) ?? 'assistant', parts, finish_reason: finish };
 }
 
 function openAiResponse(result: Fields, withContent: boolean): ResponseRead {
@@ -97,20 +109,12 @@ function openAiResponse(result: Fields, withContent: boolean): ResponseRead {
 }
 
 function geminiCandidates(result: Fields, withContent: boolean): ResponseRead {
-  const read: ResponseRead = {};
-  const id = text(result.responseId);
-  if (id) read.id = id;
-  const reasons: string[] = [];
-  const output: OutputMessage[] = [];
-  for (const candidate of result.candidates as unknown[]) {
-    if (!isFields(candidate)) continue;
-    const finish = text(candidate.finishReason) ?? '';
-    reasons.push(finish);
-    if (withContent) output.push({ role: 'assistant', parts: isFields(candidate.content) ? partsOf(candidate.content.parts) : [], finish_reason: finish });
-  }
-  if (reasons.length > 0) read.finishReasons = reasons;
-  if (withContent) read.output = output;
-  return read;
+  const toMessage = (candidate: Fields, finish: string): OutputMessage => ({
+    role: 'assistant',
+    parts: isFields(candidate.content) ? partsOf(candidate.content.parts) : [],
+    finish_reason: finish,
+  });
+  return perChoice(text(result.responseId), result.candidates as unknown[], 'finishReason', withContent ? toMessage : undefined);
 }
 
 /** Vercel AI SDK results (v4 to v6): `content` parts (v5+), else `text` + `toolCalls`; `object` for generateObject. */

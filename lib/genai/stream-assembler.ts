@@ -227,45 +227,47 @@ function typedEvent(chunk: Fields, type: string, call: ProviderCall, a: StreamAs
   }
 }
 
-function openAiChunk(chunk: Fields, call: ProviderCall, a: StreamAssembler | undefined): void {
-  call.responseId ??= text(chunk.id);
-  const choices = chunk.choices as unknown[];
+/** Each choice (or candidate) of a chunk, with its index; its finish reason goes to `call`. */
+function eachChoice(choices: unknown[], finishKey: string, call: ProviderCall, fn: ((choice: Fields, index: number) => void) | undefined): void {
   for (let i = 0; i < choices.length; i++) {
     const choice = choices[i];
     if (!isFields(choice)) continue;
     const index = typeof choice.index === 'number' ? choice.index : i;
-    if (choice.finish_reason) finish(call, index, choice.finish_reason);
-    const delta = choice.delta;
-    if (!a || !isFields(delta)) continue;
-    a.text(index, 'reasoning', delta.reasoning_content);
-    a.text(index, 'text', delta.content);
-    a.text(index, 'text', delta.refusal);
-    if (!Array.isArray(delta.tool_calls)) continue;
-    for (let j = 0; j < delta.tool_calls.length; j++) {
-      const call = delta.tool_calls[j] as unknown;
-      if (!isFields(call)) continue;
-      const key = typeof call.index === 'number' ? call.index : j;
-      const fn = isFields(call.function) ? call.function : undefined;
-      if (call.id !== undefined || fn?.name !== undefined) a.toolStart(index, key, text(call.id), text(fn?.name));
-      a.toolArguments(index, key, fn?.arguments);
-    }
+    if (choice[finishKey]) finish(call, index, choice[finishKey]);
+    fn?.(choice, index);
+  }
+}
+
+function openAiChunk(chunk: Fields, call: ProviderCall, a: StreamAssembler | undefined): void {
+  call.responseId ??= text(chunk.id);
+  eachChoice(chunk.choices as unknown[], 'finish_reason', call, a && ((choice, index) => openAiDelta(a, choice.delta, index)));
+}
+
+function openAiDelta(a: StreamAssembler, delta: unknown, index: number): void {
+  if (!isFields(delta)) return;
+  a.text(index, 'reasoning', delta.reasoning_content);
+  a.text(index, 'text', delta.content);
+  a.text(index, 'text', delta.refusal);
+  if (!Array.isArray(delta.tool_calls)) return;
+  for (let j = 0; j < delta.tool_calls.length; j++) {
+    const call = delta.tool_calls[j] as unknown;
+    if (!isFields(call)) continue;
+    const key = typeof call.index === 'number' ? call.index : j;
+    const fn = isFields(call.function) ? call.function : undefined;
+    if (call.id !== undefined || fn?.name !== undefined) a.toolStart(index, key, text(call.id), text(fn?.name));
+    a.toolArguments(index, key, fn?.arguments);
   }
 }
 
 function geminiChunk(chunk: Fields, call: ProviderCall, a: StreamAssembler | undefined): void {
   call.responseId ??= text(chunk.responseId);
-  const candidates = chunk.candidates as unknown[];
-  for (let i = 0; i < candidates.length; i++) {
-    const candidate = candidates[i];
-    if (!isFields(candidate)) continue;
-    const index = typeof candidate.index === 'number' ? candidate.index : i;
-    if (candidate.finishReason) finish(call, index, candidate.finishReason);
-    if (!a || !isFields(candidate.content)) continue;
+  eachChoice(chunk.candidates as unknown[], 'finishReason', call, a && ((candidate, index) => {
+    if (!isFields(candidate.content)) return;
     for (const part of partsOf(candidate.content.parts)) {
       if (part.type === 'text' || part.type === 'reasoning') a.text(index, part.type, part.content);
       else if (part.type === 'tool_call') a.toolCall(index, part.id, part.name, part.arguments);
     }
-  }
+  }));
 }
 
 function bedrockEvent(chunk: Fields, call: ProviderCall, a: StreamAssembler | undefined): void {
