@@ -1,4 +1,5 @@
 import { trace, type Attributes, type Span, type SpanKind, type TimeInput, type Tracer } from '@opentelemetry/api';
+import type { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import { conventionSet, type ConventionSet } from '../genai/conventions/convention-set.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../tracing.constants.js';
 import type { SpanOutcome } from './span-lifecycle.js';
@@ -20,7 +21,7 @@ export interface ProviderCallInfo {
  */
 export interface ProviderCallRecorder {
   /** Writes the usage and cost attributes into `out` when given (the caller sets them), else onto the span. */
-  record(scope: SpanScope, call: ProviderCallInfo, out?: Attributes): void;
+  record(scope: SpanScope, call: ProviderCallInfo, out?: AttributeBatch): void;
   /** A workflow span ended; its scope's totals hold the run's rolled-up cost (feeds forecasts). */
   recordWorkflowRun?(workflowName: string, scope: SpanScope): void;
   /** A cost that is not tokens was recorded on `scope` (report and metrics; the rollup is the scope's). */

@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
 import { extendsEntityPath } from '../genai/conventions/traceloop.convention.js';
+import { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import type { ConventionSet } from '../genai/conventions/convention-set.js';
 import { CostAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
 import { addAttributionAttributes } from './attribution-attributes.js';
@@ -113,12 +114,18 @@ export function openSpan(spec: SpanSpec): LiveSpan {
 
 /** `input.value`/`output.value` (JSON) and whatever the conventions record of it. */
 export function recordContent(scope: SpanScope, conventions: ConventionSet, kind: 'input' | 'output', json: string): void {
-  const out: Attributes =
-    kind === 'input'
-      ? { [OpenInferenceAttributes.INPUT_VALUE]: json, [OpenInferenceAttributes.INPUT_MIME_TYPE]: 'application/json' }
-      : { [OpenInferenceAttributes.OUTPUT_VALUE]: json, [OpenInferenceAttributes.OUTPUT_MIME_TYPE]: 'application/json' };
-  if (conventions.recordsContent) conventions.content(out, scope, kind, json, scope.outermostWorkflow);
-  scope.span.setAttributes(out);
+  const span = scope.span;
+  if (kind === 'input') {
+    span.setAttribute(OpenInferenceAttributes.INPUT_VALUE, json);
+    span.setAttribute(OpenInferenceAttributes.INPUT_MIME_TYPE, 'application/json');
+  } else {
+    span.setAttribute(OpenInferenceAttributes.OUTPUT_VALUE, json);
+    span.setAttribute(OpenInferenceAttributes.OUTPUT_MIME_TYPE, 'application/json');
+  }
+  if (!conventions.recordsContent) return;
+  const out = new AttributeBatch();
+  conventions.content(out, scope, kind, json, scope.outermostWorkflow);
+  out.applyTo(span);
 }
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
@@ -195,9 +202,9 @@ function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: n
   if (scope.traceName !== undefined && !scope.parent) {
     const traceName = scope.traceName;
     safeExecute('trace name', () => {
-      const out: Attributes = {};
+      const out = new AttributeBatch();
       conventionsInForce().rootEnd(out, traceName);
-      scope.span.setAttributes(out);
+      out.applyTo(scope.span);
     });
   }
   const evaluations = getRuntime().evaluations;

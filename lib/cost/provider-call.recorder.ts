@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Attributes } from '@opentelemetry/api';
 import type { ProviderCallInfo, ProviderCallRecorder } from '../core/runtime.js';
 import { getAttribution, type SpanScope } from '../core/span-scope.js';
 import { context } from '@opentelemetry/api';
 import { conventionsInForce } from '../core/runtime.js';
+import { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import { CostAttributes, GenAiAttributes } from '../semconv.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { unpricedNoUsage } from '../tracing.messages.js';
@@ -36,18 +36,18 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
    * Called at the end of a provider span; `scope.usage` may be unset (the call then counts as unpriced). The
    * usage and cost attributes go into `out` when given (the caller sets them with the rest), else onto the span.
    */
-  record(scope: SpanScope, call: ProviderCallInfo, out?: Attributes): void {
+  record(scope: SpanScope, call: ProviderCallInfo, out?: AttributeBatch): void {
     const conventions = conventionsInForce();
     const raw = scope.usage;
     const usage = raw ? sanitizeUsage(raw) : undefined;
     const responseModel = scope.responseModel;
-    const attributes: Attributes = out ?? {};
+    const attributes = out ?? new AttributeBatch();
     if (usage && raw) conventions.usage(attributes, usage, raw);
-    if (responseModel) attributes[GenAiAttributes.RESPONSE_MODEL] = responseModel;
+    if (responseModel) attributes.set(GenAiAttributes.RESPONSE_MODEL, responseModel);
     const timeToFirstChunkS =
       call.stream && scope.firstChunkAt !== undefined ? Math.max(0, scope.firstChunkAt - scope.startedAt) / 1000 : undefined;
-    if (call.stream) attributes[GenAiAttributes.REQUEST_STREAM] = true;
-    if (timeToFirstChunkS !== undefined) attributes[GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK] = timeToFirstChunkS;
+    if (call.stream) attributes.set(GenAiAttributes.REQUEST_STREAM, true);
+    if (timeToFirstChunkS !== undefined) attributes.set(GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK, timeToFirstChunkS);
 
     let cost: CostResult | undefined;
     if (this.costTracking) {
@@ -60,9 +60,9 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
         : { priced: false, reason: unpricedNoUsage() };
       conventions.cost(attributes, cost, usage, scope.nonTokenUsd);
       const perSecond = usage ? outputTokensPerSecond(usage.outputTokens, scope, call) : undefined;
-      if (perSecond !== undefined) attributes[CostAttributes.OUTPUT_TOKENS_PER_SECOND] = perSecond;
+      if (perSecond !== undefined) attributes.set(CostAttributes.OUTPUT_TOKENS_PER_SECOND, perSecond);
     }
-    if (!out) scope.span.setAttributes(attributes);
+    if (!out) attributes.applyTo(scope.span);
 
     const costUsd = cost?.priced ? cost.totalUsd : undefined;
     if (this.costTracking) {

@@ -1,10 +1,10 @@
-import type { Attributes } from '@opentelemetry/api';
 import { conventionsInForce, getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import { markError, type SpanOutcome } from '../core/span-lifecycle.js';
 import type { SpanScope } from '../core/span-scope.js';
 import { OpenInferenceAttributes } from '../semconv.js';
 import { boundMessages, boundParts } from './bounded-messages.js';
+import { AttributeBatch } from './conventions/attribute-batch.js';
 import type { ProviderCallEnd } from './conventions/convention.js';
 import { ProviderCall } from './provider-call.js';
 import { categoryOfStatus, classifyFailure } from './provider-errors.js';
@@ -75,7 +75,7 @@ export function endProviderCall(scope: SpanScope, outcome: SpanOutcome, captureC
   const runtime = getRuntime();
   if (outcome === 'cancelled') call.failure ??= { category: 'cancelled' };
   if (call.assembler && !call.output) call.output = call.assembler.messages(call.finishReasons, outcome === 'ok' ? '' : outcome);
-  const out: Attributes = {};
+  const out = new AttributeBatch();
   const streamed = call.stream || scope.chunkCount > 0;
   const recorder = runtime.recorder;
   // A successful call without readable usage still counts, as unpriced, so ancestors' totals show
@@ -105,8 +105,8 @@ export function endProviderCall(scope: SpanScope, outcome: SpanOutcome, captureC
   }
   conventionsInForce(runtime).providerEnd(out, end);
   if (end.output && call.result === undefined) {
-    out[OpenInferenceAttributes.OUTPUT_VALUE] = JSON.stringify(end.output);
-    out[OpenInferenceAttributes.OUTPUT_MIME_TYPE] = 'application/json';
+    out.set(OpenInferenceAttributes.OUTPUT_VALUE, JSON.stringify(end.output));
+    out.set(OpenInferenceAttributes.OUTPUT_MIME_TYPE, 'application/json');
   }
-  scope.span.setAttributes(out);
+  out.applyTo(scope.span);
 }

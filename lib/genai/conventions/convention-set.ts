@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { SPAN_ROLES, type Attribution, type SpanRole, type SpanScope, type TokenUsage } from '../../core/span-scope.js';
 import type { CostResult } from '../../cost/cost.types.js';
 import type { ProviderCall } from '../provider-call.js';
+import type { AttributeBatch } from './attribute-batch.js';
 import type { Convention, ConventionName, ProviderCallEnd, SpanStartInfo } from './convention.js';
 import { genAiConvention } from './genai.convention.js';
 import { langfuseConvention } from './langfuse.convention.js';
@@ -75,7 +76,7 @@ export class ConventionSet {
     for (const c of this.hooks.spanStart) c.spanStart!(out, span);
   }
 
-  rootEnd(out: Attributes, traceName: string): void {
+  rootEnd(out: AttributeBatch, traceName: string): void {
     for (const c of this.hooks.rootEnd) c.rootEnd!(out, traceName);
   }
 
@@ -84,7 +85,7 @@ export class ConventionSet {
     return this.hooks.content.length > 0;
   }
 
-  content(out: Attributes, scope: SpanScope, kind: 'input' | 'output', json: string, outermostWorkflow: boolean): void {
+  content(out: AttributeBatch, scope: SpanScope, kind: 'input' | 'output', json: string, outermostWorkflow: boolean): void {
     for (const c of this.hooks.content) c.content!(out, scope, kind, json, outermostWorkflow);
   }
 
@@ -92,15 +93,15 @@ export class ConventionSet {
     for (const c of this.hooks.providerStart) c.providerStart!(out, call, attribution);
   }
 
-  providerEnd(out: Attributes, end: ProviderCallEnd): void {
+  providerEnd(out: AttributeBatch, end: ProviderCallEnd): void {
     for (const c of this.hooks.providerEnd) c.providerEnd!(out, end);
   }
 
-  usage(out: Attributes, usage: Required<TokenUsage>, reported: TokenUsage): void {
+  usage(out: AttributeBatch, usage: Required<TokenUsage>, reported: TokenUsage): void {
     for (const c of this.hooks.usage) c.usage!(out, usage, reported);
   }
 
-  cost(out: Attributes, cost: CostResult, usage: Required<TokenUsage> | undefined, nonTokenUsd: number): void {
+  cost(out: AttributeBatch, cost: CostResult, usage: Required<TokenUsage> | undefined, nonTokenUsd: number): void {
     for (const c of this.hooks.cost) c.cost!(out, cost, usage, nonTokenUsd);
   }
 }

@@ -3,6 +3,7 @@ import type { SpanOutcome } from '../../core/span-lifecycle.js';
 import type { Attribution, SpanRole, SpanScope, TokenUsage } from '../../core/span-scope.js';
 import type { CostResult } from '../../cost/cost.types.js';
 import type { ChatMessage, MessagePart, OutputMessage, ProviderCall } from '../provider-call.js';
+import type { AttributeBatch } from './attribute-batch.js';
 
 /** Names of the conventions a user can turn on besides the always-on GenAI ones. */
 export type ConventionName = 'openinference' | 'traceloop' | 'langfuse';
@@ -38,7 +39,8 @@ export interface ProviderCallEnd {
 
 /**
  * One backend's vocabulary: how the library's description of a span and of a provider call becomes that
- * backend's attributes. Every hook writes into the attributes object it is given (no copies); all are optional.
+ * backend's attributes. Start hooks write into the attributes object the span starts with; end hooks add to an
+ * `AttributeBatch` set on the span in one pass (no object copies); all are optional.
  * The GenAI conventions and the library's own attributes are always on; the others are chosen with the
  * `conventions` option. Adding a backend is adding one of these.
  */
@@ -54,15 +56,15 @@ export interface Convention {
   /** Attributes of a library span at its start that depend on where it runs. */
   spanStart?(out: Attributes, span: SpanStartInfo): void;
   /** A library root span (HTTP request, WebSocket message) is ending; `traceName` is the workflow that ran in it. */
-  rootEnd?(out: Attributes, traceName: string): void;
+  rootEnd?(out: AttributeBatch, traceName: string): void;
   /** Content was captured on a span (`input.value` / `output.value` JSON). */
-  content?(out: Attributes, scope: SpanScope, kind: 'input' | 'output', json: string, outermostWorkflow: boolean): void;
+  content?(out: AttributeBatch, scope: SpanScope, kind: 'input' | 'output', json: string, outermostWorkflow: boolean): void;
   /** A provider call starts: request attributes. */
   providerStart?(out: Attributes, call: ProviderCall, attribution: Attribution): void;
   /** A provider call ended: response, content and failure attributes. */
-  providerEnd?(out: Attributes, end: ProviderCallEnd): void;
+  providerEnd?(out: AttributeBatch, end: ProviderCallEnd): void;
   /** Token usage of a provider call; `reported` says which optional counts the provider gave. */
-  usage?(out: Attributes, usage: Required<TokenUsage>, reported: TokenUsage): void;
+  usage?(out: AttributeBatch, usage: Required<TokenUsage>, reported: TokenUsage): void;
   /** The price of a provider call, and costs that are not tokens recorded on its span. */
-  cost?(out: Attributes, cost: CostResult, usage: Required<TokenUsage> | undefined, nonTokenUsd: number): void;
+  cost?(out: AttributeBatch, cost: CostResult, usage: Required<TokenUsage> | undefined, nonTokenUsd: number): void;
 }

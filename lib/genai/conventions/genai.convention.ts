@@ -35,23 +35,23 @@ export const genAiConvention: Convention = {
     if (attribution.sessionId !== undefined) out[GenAiAttributes.CONVERSATION_ID] = attribution.sessionId;
   },
   providerEnd(out, { scope, call, input, systemInstructions, output }) {
-    if (scope.responseModel) out[GenAiAttributes.RESPONSE_MODEL] = scope.responseModel;
-    if (call.responseId) out[GenAiAttributes.RESPONSE_ID] = call.responseId;
-    if (call.finishReasons && call.finishReasons.length > 0) out[GenAiAttributes.RESPONSE_FINISH_REASONS] = call.finishReasons;
+    if (scope.responseModel) out.set(GenAiAttributes.RESPONSE_MODEL, scope.responseModel);
+    if (call.responseId) out.set(GenAiAttributes.RESPONSE_ID, call.responseId);
+    if (call.finishReasons && call.finishReasons.length > 0) out.set(GenAiAttributes.RESPONSE_FINISH_REASONS, call.finishReasons);
     if (call.stream || scope.chunkCount > 0) {
-      out[GenAiAttributes.REQUEST_STREAM] = true;
-      if (scope.firstChunkAt !== undefined) out[GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK] = Math.max(0, scope.firstChunkAt - scope.startedAt) / 1000;
+      out.set(GenAiAttributes.REQUEST_STREAM, true);
+      if (scope.firstChunkAt !== undefined) out.set(GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK, Math.max(0, scope.firstChunkAt - scope.startedAt) / 1000);
     }
-    if (input && input.length > 0) out[GenAiAttributes.INPUT_MESSAGES] = JSON.stringify(input);
-    if (systemInstructions && systemInstructions.length > 0) out[GenAiAttributes.SYSTEM_INSTRUCTIONS] = JSON.stringify(systemInstructions);
-    if (output && output.length > 0) out[GenAiAttributes.OUTPUT_MESSAGES] = JSON.stringify(output);
+    if (input && input.length > 0) out.set(GenAiAttributes.INPUT_MESSAGES, JSON.stringify(input));
+    if (systemInstructions && systemInstructions.length > 0) out.set(GenAiAttributes.SYSTEM_INSTRUCTIONS, JSON.stringify(systemInstructions));
+    if (output && output.length > 0) out.set(GenAiAttributes.OUTPUT_MESSAGES, JSON.stringify(output));
   },
   usage(out, usage, reported) {
-    out[GenAiAttributes.USAGE_INPUT_TOKENS] = usage.inputTokens;
-    out[GenAiAttributes.USAGE_OUTPUT_TOKENS] = usage.outputTokens;
-    if (reported.cacheReadTokens !== undefined) out[GenAiAttributes.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadTokens;
-    if (reported.cacheWriteTokens !== undefined) out[GenAiAttributes.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteTokens;
-    if (reported.reasoningTokens !== undefined) out[GenAiAttributes.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens;
+    out.set(GenAiAttributes.USAGE_INPUT_TOKENS, usage.inputTokens);
+    out.set(GenAiAttributes.USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    if (reported.cacheReadTokens !== undefined) out.set(GenAiAttributes.USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens);
+    if (reported.cacheWriteTokens !== undefined) out.set(GenAiAttributes.USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheWriteTokens);
+    if (reported.reasoningTokens !== undefined) out.set(GenAiAttributes.USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningTokens);
   },
 };
 

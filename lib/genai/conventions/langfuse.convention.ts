@@ -24,20 +24,20 @@ export const langfuseConvention: Convention = {
     if (span.tags && span.tags.length > 0) out[LangfuseAttributes.TRACE_TAGS] = [...span.tags];
   },
   rootEnd(out, traceName) {
-    out[LangfuseAttributes.TRACE_NAME] = traceName;
+    out.set(LangfuseAttributes.TRACE_NAME, traceName);
   },
   content(out, _scope, kind, json, outermostWorkflow) {
     if (!outermostWorkflow) return;
-    out[kind === 'input' ? LangfuseAttributes.TRACE_INPUT : LangfuseAttributes.TRACE_OUTPUT] = json;
+    out.set(kind === 'input' ? LangfuseAttributes.TRACE_INPUT : LangfuseAttributes.TRACE_OUTPUT, json);
   },
   providerStart(out, call) {
     if (call.operation === GenAiOperations.RETRIEVAL || call.operation === GenAiOperations.RERANK) out[LangfuseAttributes.OBSERVATION_TYPE] = 'retriever';
   },
   providerEnd(out, { firstChunkEpochMs }) {
-    if (firstChunkEpochMs !== undefined) out[LangfuseAttributes.COMPLETION_START_TIME] = new Date(firstChunkEpochMs).toISOString();
+    if (firstChunkEpochMs !== undefined) out.set(LangfuseAttributes.COMPLETION_START_TIME, new Date(firstChunkEpochMs).toISOString());
   },
   cost(out, cost, _usage, nonTokenUsd) {
     // Only a priced call: without it Langfuse prices the usage from its own model table.
-    if (cost.priced) out[GenAiAttributes.USAGE_COST] = cost.totalUsd + nonTokenUsd;
+    if (cost.priced) out.set(GenAiAttributes.USAGE_COST, cost.totalUsd + nonTokenUsd);
   },
 };

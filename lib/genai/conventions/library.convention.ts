@@ -1,5 +1,5 @@
-import type { Attributes } from '@opentelemetry/api';
 import { CostAttributes, GenAiAttributes, HttpAttributes, ProviderAttributes } from '../../semconv.js';
+import type { AttributeBatch } from './attribute-batch.js';
 import type { Convention, ProviderCallEnd } from './convention.js';
 
 /**
@@ -12,32 +12,32 @@ export const libraryConvention: Convention = {
   roleAttributes(role, out) {
     out[GenAiAttributes.SPAN_TYPE] = role;
   },
-  providerEnd(out: Attributes, { call }: ProviderCallEnd) {
-    if (call.attempts > 0) out[ProviderAttributes.ATTEMPTS] = call.attempts;
+  providerEnd(out: AttributeBatch, { call }: ProviderCallEnd) {
+    if (call.attempts > 0) out.set(ProviderAttributes.ATTEMPTS, call.attempts);
     if (call.serverAddress) {
-      out[HttpAttributes.SERVER_ADDRESS] = call.serverAddress;
-      if (call.serverPort !== undefined) out[HttpAttributes.SERVER_PORT] = call.serverPort;
+      out.set(HttpAttributes.SERVER_ADDRESS, call.serverAddress);
+      if (call.serverPort !== undefined) out.set(HttpAttributes.SERVER_PORT, call.serverPort);
     }
     const failure = call.failure;
     if (!failure) return;
-    out[ProviderAttributes.ERROR_CATEGORY] = failure.category;
+    out.set(ProviderAttributes.ERROR_CATEGORY, failure.category);
     const code = failure.code ?? call.errorCode;
-    if (code) out[ProviderAttributes.ERROR_CODE] = code;
+    if (code) out.set(ProviderAttributes.ERROR_CODE, code);
     const status = failure.status ?? call.httpStatus;
-    if (status !== undefined) out[HttpAttributes.RESPONSE_STATUS_CODE] = status;
+    if (status !== undefined) out.set(HttpAttributes.RESPONSE_STATUS_CODE, status);
   },
   cost(out, cost, usage, nonTokenUsd) {
-    if (nonTokenUsd > 0) out[CostAttributes.NON_TOKEN_USD] = nonTokenUsd;
+    if (nonTokenUsd > 0) out.set(CostAttributes.NON_TOKEN_USD, nonTokenUsd);
     if (!cost.priced) {
-      out[CostAttributes.PRICED] = false;
-      out[CostAttributes.UNPRICED_REASON] = cost.reason;
+      out.set(CostAttributes.PRICED, false);
+      out.set(CostAttributes.UNPRICED_REASON, cost.reason);
       return;
     }
-    out[CostAttributes.USD] = cost.totalUsd;
-    out[CostAttributes.CURRENCY] = 'USD';
-    out[CostAttributes.PRICED] = true;
-    out[CostAttributes.SOURCE] = cost.source;
+    out.set(CostAttributes.USD, cost.totalUsd);
+    out.set(CostAttributes.CURRENCY, 'USD');
+    out.set(CostAttributes.PRICED, true);
+    out.set(CostAttributes.SOURCE, cost.source);
     const tokens = usage ? usage.inputTokens + usage.outputTokens : 0;
-    if (tokens > 0) out[CostAttributes.USD_PER_1K_TOKENS] = (cost.totalUsd * 1000) / tokens;
+    if (tokens > 0) out.set(CostAttributes.USD_PER_1K_TOKENS, (cost.totalUsd * 1000) / tokens);
   },
 };

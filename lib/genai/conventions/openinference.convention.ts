@@ -1,8 +1,8 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { SpanRole } from '../../core/span-scope.js';
 import { GenAiOperations, OpenInferenceAttributes, type OpenInferenceSpanKind } from '../../semconv.js';
 import type { ChatMessage, MessagePart, RequestParameters } from '../provider-call.js';
 import { openInferenceProvider } from '../provider-names.js';
+import type { AttributeBatch } from './attribute-batch.js';
 import type { Convention } from './convention.js';
 
 const ROLE_KINDS: Record<SpanRole, OpenInferenceSpanKind | undefined> = {
@@ -72,7 +72,7 @@ export const openInferenceConvention: Convention = {
   },
   providerEnd(out, { scope, input, systemInstructions, output }) {
     // Phoenix prices by `llm.model_name`: the model that answered (a dated snapshot) matches its table best.
-    if (scope.responseModel) out[OpenInferenceAttributes.LLM_MODEL_NAME] = scope.responseModel;
+    if (scope.responseModel) out.set(OpenInferenceAttributes.LLM_MODEL_NAME, scope.responseModel);
     let index = 0;
     if (systemInstructions && systemInstructions.length > 0) {
       // OpenInference has no separate system prompt: it is the first input message, as its instrumentations record it.
@@ -82,22 +82,22 @@ export const openInferenceConvention: Convention = {
     output?.forEach((message, i) => flattenMessage(out, `${OpenInferenceAttributes.LLM_OUTPUT_MESSAGES}.${i}`, message));
   },
   usage(out, usage, reported) {
-    out[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT] = usage.inputTokens;
-    out[OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION] = usage.outputTokens;
-    out[OpenInferenceAttributes.LLM_TOKEN_COUNT_TOTAL] = usage.inputTokens + usage.outputTokens;
-    if (reported.cacheReadTokens !== undefined) out[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_READ] = usage.cacheReadTokens;
-    if (reported.cacheWriteTokens !== undefined) out[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE] = usage.cacheWriteTokens;
-    if (reported.reasoningTokens !== undefined) out[OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION_REASONING] = usage.reasoningTokens;
-    if (reported.audioInputTokens !== undefined) out[OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_AUDIO] = usage.audioInputTokens;
-    if (reported.audioOutputTokens !== undefined) out[OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION_AUDIO] = usage.audioOutputTokens;
+    out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT, usage.inputTokens);
+    out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION, usage.outputTokens);
+    out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_TOTAL, usage.inputTokens + usage.outputTokens);
+    if (reported.cacheReadTokens !== undefined) out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_READ, usage.cacheReadTokens);
+    if (reported.cacheWriteTokens !== undefined) out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_CACHE_WRITE, usage.cacheWriteTokens);
+    if (reported.reasoningTokens !== undefined) out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION_REASONING, usage.reasoningTokens);
+    if (reported.audioInputTokens !== undefined) out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_PROMPT_AUDIO, usage.audioInputTokens);
+    if (reported.audioOutputTokens !== undefined) out.set(OpenInferenceAttributes.LLM_TOKEN_COUNT_COMPLETION_AUDIO, usage.audioOutputTokens);
   },
   cost(out, cost) {
     // Defined by the OpenInference spec; Phoenix does not read them (it prices spans itself from its own table),
     // Langfuse reads `llm.cost.total` when `gen_ai.usage.cost` is absent.
     if (!cost.priced) return;
-    out[OpenInferenceAttributes.LLM_COST_PROMPT] = cost.inputUsd;
-    out[OpenInferenceAttributes.LLM_COST_COMPLETION] = cost.outputUsd;
-    out[OpenInferenceAttributes.LLM_COST_TOTAL] = cost.totalUsd;
+    out.set(OpenInferenceAttributes.LLM_COST_PROMPT, cost.inputUsd);
+    out.set(OpenInferenceAttributes.LLM_COST_COMPLETION, cost.outputUsd);
+    out.set(OpenInferenceAttributes.LLM_COST_TOTAL, cost.totalUsd);
   },
 };
 
@@ -113,9 +113,9 @@ function invocationParameters(parameters: RequestParameters): string {
  * `message.tool_calls.N.tool_call.{id,function.name,function.arguments}`; a tool result as `message.content`
  * with `message.tool_call_id`.
  */
-function flattenMessage(out: Attributes, prefix: string, message: ChatMessage): void {
-  out[`${prefix}.message.role`] = message.role;
-  if (message.name) out[`${prefix}.message.name`] = message.name;
+function flattenMessage(out: AttributeBatch, prefix: string, message: ChatMessage): void {
+  out.set(`${prefix}.message.role`, message.role);
+  if (message.name) out.set(`${prefix}.message.name`, message.name);
   const mixed = message.parts.some((p) => p.type === 'reasoning' || p.type === 'uri' || p.type === 'blob');
   const texts: string[] = [];
   let content = 0;
@@ -135,32 +135,32 @@ function flattenMessage(out: Attributes, prefix: string, message: ChatMessage): 
         break;
       case 'tool_call': {
         const call = `${prefix}.message.tool_calls.${calls++}.tool_call`;
-        if (part.id) out[`${call}.id`] = part.id;
-        out[`${call}.function.name`] = part.name;
-        if (part.arguments !== undefined) out[`${call}.function.arguments`] = typeof part.arguments === 'string' ? part.arguments : JSON.stringify(part.arguments);
+        if (part.id) out.set(`${call}.id`, part.id);
+        out.set(`${call}.function.name`, part.name);
+        if (part.arguments !== undefined) out.set(`${call}.function.arguments`, typeof part.arguments === 'string' ? part.arguments : JSON.stringify(part.arguments));
         break;
       }
       case 'tool_call_response':
-        if (part.id) out[`${prefix}.message.tool_call_id`] = part.id;
+        if (part.id) out.set(`${prefix}.message.tool_call_id`, part.id);
         texts.push(typeof part.response === 'string' ? part.response : JSON.stringify(part.response) ?? '');
         break;
     }
   }
-  if (texts.length > 0) out[`${prefix}.message.content`] = texts.join('\n');
+  if (texts.length > 0) out.set(`${prefix}.message.content`, texts.join('\n'));
 }
 
-function contentPart(out: Attributes, prefix: string, type: string, content: string): void {
-  out[`${prefix}.type`] = type;
-  out[`${prefix}.text`] = content;
+function contentPart(out: AttributeBatch, prefix: string, type: string, content: string): void {
+  out.set(`${prefix}.type`, type);
+  out.set(`${prefix}.text`, content);
 }
 
-function mediaPart(out: Attributes, prefix: string, part: Extract<MessagePart, { type: 'uri' | 'blob' }>): void {
+function mediaPart(out: AttributeBatch, prefix: string, part: Extract<MessagePart, { type: 'uri' | 'blob' }>): void {
   const url = part.type === 'uri' ? part.uri : `data:${part.mime_type ?? 'application/octet-stream'};base64,${part.content}`;
   if (part.modality === 'image') {
-    out[`${prefix}.type`] = 'image';
-    out[`${prefix}.image.image.url`] = url;
+    out.set(`${prefix}.type`, 'image');
+    out.set(`${prefix}.image.image.url`, url);
   } else {
-    out[`${prefix}.type`] = part.modality;
-    out[`${prefix}.text`] = part.type === 'uri' ? url : `[${part.modality}]`;
+    out.set(`${prefix}.type`, part.modality);
+    out.set(`${prefix}.text`, part.type === 'uri' ? url : `[${part.modality}]`);
   }
 }
