@@ -56,7 +56,7 @@ describe('evaluators and evaluation bounds', () => {
     fails({}, { evaluators: evaluator as never }, 'nestjs-ai-tracing: invalid option evaluators=object: expected an array of { name, evaluate(span), roles?, filter? }');
     fails({}, { evaluators: [{ name: '', evaluate: () => undefined }] }, 'nestjs-ai-tracing: invalid option evaluators[0].name="": expected a non-empty string');
     fails({}, { evaluators: [evaluator, { name: 'x' } as never] }, 'nestjs-ai-tracing: invalid option evaluators[1].evaluate=undefined: expected a function (span) => result');
-    fails({}, { evaluators: [{ ...evaluator, roles: ['llm' as never] }] }, 'nestjs-ai-tracing: invalid option evaluators[0].roles=array: expected a non-empty array of "workflow", "node", "provider", "agent_task", "agent_step", "tool", "http", "websocket", "http_client", "manual"');
+    fails({}, { evaluators: [{ ...evaluator, roles: ['llm' as never] }] }, 'nestjs-ai-tracing: invalid option evaluators[0].roles=array: expected a non-empty array of "workflow", "node", "provider", "agent_task", "agent_step", "tool", "http", "websocket", "queue", "rpc", "event", "http_client", "manual"');
     fails({}, { evaluators: [{ ...evaluator, filter: 'yes' as never }] }, 'nestjs-ai-tracing: invalid option evaluators[0].filter="yes": expected a function (span) => boolean');
     fails({ TRACING_EVALUATION_TIMEOUT: '0' }, {}, 'nestjs-ai-tracing: invalid environment variable TRACING_EVALUATION_TIMEOUT="0": expected an integer >= 1');
     fails({}, { evaluation: { concurrency: 1.5 } }, 'nestjs-ai-tracing: invalid option evaluation.concurrency=1.5: expected an integer >= 1');
