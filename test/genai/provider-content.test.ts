@@ -9,7 +9,7 @@ import { TraceProvider, tracedFetch, type TracingModuleOptions } from '../../lib
 import { startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import type { RateLimitOptions } from '../../sample-app/model-server/rate-limits.js';
 import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
-import { childrenOf, spanNamed } from '../support/tracing-harness.js';
+import { childrenOf, spanNamed, waitForSpans } from '../support/tracing-harness.js';
 import { schemaProblems } from './fixtures/genai-schema.js';
 
 /** The documented way to trace the official SDKs: return the client's call, give the client the traced fetch. */
@@ -87,6 +87,12 @@ function attempts(provider: ReadableSpan): ReadableSpan[] {
   return childrenOf(app.spans(), provider).filter((s) => s.attributes['gen_ai.span.type'] === 'http_client');
 }
 
+/** The attempt spans under `provider` once `count` have ended (an error attempt ends after its copy of the body is read). */
+async function settledAttempts(provider: ReadableSpan, count: number): Promise<ReadableSpan[]> {
+  await waitForSpans(app.spans, () => attempts(provider).length >= count);
+  return attempts(provider);
+}
+
 /** Attempts in the order they were made (the first has no resend count). */
 function byResend(spans: ReadableSpan[]): ReadableSpan[] {
   const resends = (s: ReadableSpan) => Number(s.attributes['http.request.resend_count'] ?? 0);
@@ -144,7 +150,7 @@ describe('the official openai client, content captured', () => {
     assert.equal(span.attributes['llm.output_messages.0.message.tool_calls.0.tool_call.id'], call.id);
 
     // The SDK retried after the 429: two CLIENT attempt spans under the provider span.
-    const [first, second] = byResend(attempts(span));
+    const [first, second] = byResend(await settledAttempts(span, 2));
     assert.ok(first && second && attempts(span).length === 2);
     for (const attempt of [first, second]) {
       assert.equal(attempt.kind, SpanKind.CLIENT);
@@ -189,7 +195,7 @@ describe('the official openai client, content captured', () => {
     const spanStart = span.startTime[0] * 1000 + span.startTime[1] / 1e6;
     const spanEnd = span.endTime[0] * 1000 + span.endTime[1] / 1e6;
     assert.ok(start >= Math.floor(spanStart) && start <= Math.ceil(spanEnd), 'completion start time within the span');
-    assert.equal(attempts(span).length, 2, 'the 429 and its retry');
+    assert.equal((await settledAttempts(span, 2)).length, 2, 'the 429 and its retry');
   });
 
   it('streamed tool calls: id and name from the first delta, arguments joined from the later ones', async () => {
@@ -251,7 +257,7 @@ describe('the official @anthropic-ai/sdk, content captured', () => {
     assert.equal(span.attributes['llm.input_messages.0.message.content'], SYSTEM);
     assert.equal(span.attributes['llm.input_messages.1.message.content'], QUESTION);
 
-    const [rejected, served] = byResend(attempts(span));
+    const [rejected, served] = byResend(await settledAttempts(span, 2));
     assert.equal(attempts(span).length, 2);
     assert.equal(rejected!.attributes['http.response.status_code'], 429);
     assert.deepEqual(rejected!.attributes['http.response.header.anthropic-ratelimit-requests-remaining'], ['0']);
@@ -286,7 +292,7 @@ describe('failures and what is never recorded', () => {
     assert.equal(span.attributes['provider.error.code'], 'rate_limit_exceeded');
     assert.equal(span.attributes['http.response.status_code'], 429);
     assert.equal(span.attributes['provider.attempts'], 3);
-    assert.deepEqual(attempts(span).map((a) => a.attributes['http.request.resend_count'] ?? 0).sort(), [0, 1, 2]);
+    assert.deepEqual((await settledAttempts(span, 3)).map((a) => a.attributes['http.request.resend_count'] ?? 0).sort(), [0, 1, 2]);
   });
 
   it('a connection refused: the network category on the provider span, the errno on the attempt', async () => {
