@@ -10,7 +10,8 @@ import { ProviderCall } from './provider-call.js';
 import { categoryOfStatus, classifyFailure } from './provider-errors.js';
 import { readRequestContent, readRequestParameters } from './request-readers.js';
 import { readResponse } from './response-readers.js';
-import { readStreamChunk, StreamAssembler } from './stream-assembler.js';
+import { StreamAssembler } from './stream-assembler.js';
+import { readStreamChunk } from './stream-chunk-readers.js';
 
 /**
  * The description of a provider call about to start: parameters always (a pass over the request's own keys),

@@ -7,7 +7,8 @@ import { classifyFailure } from '../../lib/genai/provider-errors.js';
 import { openInferenceProvider } from '../../lib/genai/provider-names.js';
 import { readRequestContent, readRequestParameters } from '../../lib/genai/request-readers.js';
 import { readResponse } from '../../lib/genai/response-readers.js';
-import { readStreamChunk, StreamAssembler } from '../../lib/genai/stream-assembler.js';
+import { StreamAssembler } from '../../lib/genai/stream-assembler.js';
+import { readStreamChunk } from '../../lib/genai/stream-chunk-readers.js';
 import { schemaProblems } from './fixtures/genai-schema.js';
 
 function streamed(chunks: unknown[], maxChars = 10_000) {
