@@ -135,7 +135,7 @@ export class TracingService {
    * library span: a `cost.recorded` event, `cost.non_token_usd` on the span, and the rollup into `cost.total_usd`
    * of it and every span above it, exactly like token cost; `CostService` reports it under `kind`. Bad input is
    * ignored with a warning (never a throw in the request). Returns false outside any library span (the cost
-   * still reaches the report) or for bad input.
+   * still reaches the report), for bad input, and with cost tracking off (nothing is recorded then).
    * @example
    * tracing.recordCost({ usd: 0.04, kind: 'image', description: 'gpt-image-1 1024x1024' });
    */
@@ -147,16 +147,12 @@ export class TracingService {
       return false;
     }
     const scope = getScope(context.active());
-    const recorder = getRuntime().recorder;
-    if (!scope) {
-      recorder?.recordNonTokenCost?.(undefined, usd, kind);
-      return false;
-    }
+    // Reported first: with cost tracking off (or no TracingModule) nothing is recorded, on the span either.
+    if (!getRuntime().recorder?.recordNonTokenCost?.(scope, usd, kind) || !scope) return false;
     const attributes: Attributes = { [CostAttributes.USD]: usd, [CostAttributes.KIND]: kind };
     if (typeof cost.description === 'string' && cost.description !== '') attributes[CostAttributes.DESCRIPTION] = cost.description.slice(0, 256);
     scope.span.addEvent(CostEvents.COST_RECORDED, attributes);
     scope.addCost(usd);
-    recorder?.recordNonTokenCost?.(scope, usd, kind);
     return true;
   }
 

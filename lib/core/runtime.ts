@@ -24,8 +24,8 @@ export interface ProviderCallRecorder {
   record(scope: SpanScope, call: ProviderCallInfo, out?: AttributeBatch): void;
   /** A workflow span ended; its scope's totals hold the run's rolled-up cost (feeds forecasts). */
   recordWorkflowRun?(workflowName: string, scope: SpanScope): void;
-  /** A cost that is not tokens was recorded on `scope` (report and metrics; the rollup is the scope's). */
-  recordNonTokenCost?(scope: SpanScope | undefined, usd: number, kind: string): void;
+  /** A cost that is not tokens, recorded on `scope` (report and metrics; the rollup is the scope's); false when cost tracking is off. */
+  recordNonTokenCost?(scope: SpanScope | undefined, usd: number, kind: string): boolean;
 }
 
 /**

@@ -95,11 +95,11 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
   }
 
   /**
-   * A cost that is not tokens was recorded on `scope` (`TracingService.recordCost`; the scope already rolled it
-   * up): into the cost report under the scope's attribution and provider, and the cost metric.
+   * A cost that is not tokens is being recorded on `scope` (`TracingService.recordCost`): into the cost report
+   * under the scope's attribution and provider, and the cost metric. False when cost tracking is off.
    */
-  recordNonTokenCost(scope: SpanScope | undefined, usd: number, kind: string): void {
-    if (!this.costTracking) return;
+  recordNonTokenCost(scope: SpanScope | undefined, usd: number, kind: string): boolean {
+    if (!this.costTracking) return false;
     const a = scope?.attribution ?? getAttribution(context.active());
     const call = scope?.closest('provider')?.call;
     this.costs.recordCost({
@@ -112,6 +112,7 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
       usd,
     });
     this.metrics.recordCost(usd, kind, call?.provider);
+    return true;
   }
 
   /** A `@TraceWorkflow` span ended: its rolled-up cost is one run for `CostService.forecast`. */

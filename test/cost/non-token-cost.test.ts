@@ -70,8 +70,8 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(): Promise<TracedApp> {
-  app = await createTracedApp({ controllers: [JobsController], providers: [ImageModel, Job], tracing: { pricing: { models: PRICES }, http: { userId: () => 'alice' } } });
+async function start(costTracking = true): Promise<TracedApp> {
+  app = await createTracedApp({ controllers: [JobsController], providers: [ImageModel, Job], tracing: { costTracking, pricing: { models: PRICES }, http: { userId: () => 'alice' } } });
   return app;
 }
 
@@ -138,5 +138,17 @@ describe('TracingService.recordCost', () => {
     assert.equal(tracing.recordCost({ usd: 0.5, kind: 'tool' }), false, 'no span to put it on');
     assert.equal(costs.report({ groupBy: ['kind'] })[0]?.key.kind, 'tool');
     near(costs.report({ groupBy: [] })[0]!.totalUsd, 0.5, 'reported');
+  });
+
+  it('records nothing with costTracking: false, on the span either', async () => {
+    const { url, spans } = await start(false);
+    assert.equal((await fetch(`${url}/jobs/1`, { method: 'POST' })).status, 201);
+    const all = await waitForSpans(spans, (s) => s.some((x) => x.name === 'POST /jobs/:n'));
+    assert.ok(all.length > 5);
+    for (const span of all) {
+      assert.equal(span.events.filter((e) => e.name === 'cost.recorded').length, 0, span.name);
+      assert.equal(span.attributes['cost.total_usd'], undefined, span.name);
+      assert.equal(span.attributes['cost.non_token_usd'], undefined, span.name);
+    }
   });
 });
