@@ -43,11 +43,14 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
     const responseModel = scope.responseModel;
     const attributes = out ?? new AttributeBatch();
     if (usage && raw) conventions.usage(attributes, usage, raw);
-    if (responseModel) attributes.set(GenAiAttributes.RESPONSE_MODEL, responseModel);
     const timeToFirstChunkS =
       call.stream && scope.firstChunkAt !== undefined ? Math.max(0, scope.firstChunkAt - scope.startedAt) / 1000 : undefined;
-    if (call.stream) attributes.set(GenAiAttributes.REQUEST_STREAM, true);
-    if (timeToFirstChunkS !== undefined) attributes.set(GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK, timeToFirstChunkS);
+    if (!out) {
+      // Called on its own (not from `@TraceProvider`, whose conventions write these with the rest of the response).
+      if (responseModel) attributes.set(GenAiAttributes.RESPONSE_MODEL, responseModel);
+      if (call.stream) attributes.set(GenAiAttributes.REQUEST_STREAM, true);
+      if (timeToFirstChunkS !== undefined) attributes.set(GenAiAttributes.RESPONSE_TIME_TO_FIRST_CHUNK, timeToFirstChunkS);
+    }
 
     let cost: CostResult | undefined;
     if (this.costTracking) {

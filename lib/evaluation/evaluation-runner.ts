@@ -68,9 +68,9 @@ export class EvaluationRunner implements SpanEvaluations {
       this.stats.dropped += 1;
       return finish();
     }
+    const span = snapshot(scope, outcome);
     const entry: Pending = { finish, done: false };
     this.pending.add(entry);
-    const span = snapshot(scope, outcome);
     const evaluators = this.evaluators.filter((e) => (e.roles ?? ['provider']).includes(scope.role));
     this.stats.evaluated += 1;
     // A later turn of the event loop: the caller already has its result when evaluators start.
