@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './config/resolved-config.js';
 import { ProviderCallCostRecorder } from './cost/provider-call.recorder.js';
 import { installRuntime } from './core/runtime.js';
-import { secretKeyMatcher } from './core/serialize.js';
+import { secretKeyMatcher } from './core/secret-keys.js';
 import { OperationMetricsRecorder } from './metrics/operation-metrics.js';
 import { EvaluationRunner } from './evaluation/evaluation-runner.js';
 import { conventionSet } from './genai/conventions/convention-set.js';
@@ -35,7 +35,7 @@ export class TracingLifecycle implements OnApplicationShutdown {
       tracer: sdk.tracer,
       captureContent: config.captureContent,
       maxContentLength: config.maxContentLength,
-      isSecretKey: secretKeyMatcher(config.redactKeys),
+      isSecretKey: secretKeyMatcher(config.redactKeys, config.redactDefaultKeys),
       recorder,
       metrics: new OperationMetricsRecorder(),
       conventions: conventionSet(config.conventions),

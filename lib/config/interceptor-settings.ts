@@ -14,6 +14,10 @@ export function resolveHttpSettings(o: TracingModuleOptions, env: EnvReader): Re
     sessionId: fn('http.sessionId', o.http?.sessionId),
     traceResponseHeader: parseBoolean('http.traceResponseHeader', o.http?.traceResponseHeader) ?? true,
     captureQuery: parseBoolean('http.captureQuery', o.http?.captureQuery) ?? true,
+    trustRemoteSampling:
+      parseBoolean('http.trustRemoteSampling', o.http?.trustRemoteSampling) ??
+      parseBoolean('TRACING_HTTP_TRUST_REMOTE_SAMPLING', env('TRACING_HTTP_TRUST_REMOTE_SAMPLING')) ??
+      true,
   };
 }
 

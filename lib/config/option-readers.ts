@@ -35,6 +35,18 @@ export function stringList(source: string, value: unknown): string[] {
   return reject(source, value, 'an array of non-empty strings');
 }
 
+/**
+ * Keys to redact: non-empty strings that keep a letter or digit once normalised (`*` as the first character
+ * makes an entry match key endings, e.g. `*token`).
+ */
+export function redactKeyList(value: unknown): string[] {
+  const keys = stringList('redactKeys', value);
+  for (const key of keys) {
+    if (!/[a-z0-9]/i.test(key.replace(/^\*/, ''))) reject('redactKeys', key, 'keys with at least one letter or digit, optionally starting with * to match key endings');
+  }
+  return keys;
+}
+
 /** An array of strings and RegExps (paths, event names). */
 export function matchers(source: string, value: unknown): Array<string | RegExp> {
   if (value === undefined) return [];

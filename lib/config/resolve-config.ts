@@ -6,7 +6,7 @@ import { resolveHealthSettings } from './health-settings.js';
 import { resolveGenAiSettings } from './genai-settings.js';
 import { resolveHttpSettings, resolveWebSocketSettings } from './interceptor-settings.js';
 import { resolveMessagingSettings } from './messaging-settings.js';
-import { int, processEnv, stringList } from './option-readers.js';
+import { int, processEnv, redactKeyList } from './option-readers.js';
 import { resolveMetricsSettings } from './metrics-settings.js';
 import { resolveSdkSettings } from './sdk-settings.js';
 import { resolveExplorerSettings, resolveStoreSettings } from './store-settings.js';
@@ -58,7 +58,8 @@ export function resolveTracingConfig(
       false,
     maxContentLength: int('maxContentLength', o.maxContentLength, 'TRACING_MAX_CONTENT_LENGTH', env, 32) ?? 4096,
     ...resolveCostSettings(o, env),
-    redactKeys: stringList('redactKeys', o.redactKeys),
+    redactKeys: redactKeyList(o.redactKeys),
+    redactDefaultKeys: parseBoolean('redactDefaultKeys', o.redactDefaultKeys) ?? true,
     ...resolveGenAiSettings(o, env),
     shutdownTimeoutMillis: int('shutdownTimeoutMillis', o.shutdownTimeoutMillis, 'TRACING_SHUTDOWN_TIMEOUT', env, 1) ?? 5000,
     http: resolveHttpSettings(o, env),

@@ -46,7 +46,9 @@ export interface ResolvedTracingConfig {
   captureContent: boolean;
   maxContentLength: number;
   costTracking: boolean;
+  /** Keys redacted besides (or, with `redactDefaultKeys: false`, instead of) the built-in list. */
   redactKeys: string[];
+  redactDefaultKeys: boolean;
   conventions: ConventionName[];
   evaluators: Evaluator[];
   evaluation: { timeoutMillis: number; maxPending: number; concurrency: number };
@@ -66,13 +68,32 @@ export interface ResolvedTracingConfig {
     deployments: Record<string, { provider: string; model: string }>;
     bundled: boolean;
   };
-  http: Required<Pick<HttpTracingOptions, 'enabled' | 'ignorePaths' | 'traceResponseHeader' | 'captureQuery' | 'userId'>> &
+  http: Required<
+    Pick<HttpTracingOptions, 'enabled' | 'ignorePaths' | 'traceResponseHeader' | 'captureQuery' | 'userId' | 'trustRemoteSampling'>
+  > &
     Pick<HttpTracingOptions, 'tenantId' | 'sessionId'>;
   websocket: Required<Pick<WebSocketTracingOptions, 'enabled' | 'ignoreEvents' | 'payloadIds'>> &
     Pick<WebSocketTracingOptions, 'attribution'>;
   propagation: { sendAttribution: boolean; acceptAttribution: boolean };
   microservices: { enabled: boolean };
   events: { enabled: boolean; ignoreEvents: Array<string | RegExp> };
-  store: { enabled: boolean; path: string; retentionDays: number; maxTraces: number; maxQueueSize: number };
-  explorer: { enabled: boolean; path: string; token: string | undefined };
+  store: {
+    enabled: boolean;
+    path: string;
+    retentionDays: number;
+    maxTraces: number;
+    maxSpansPerTrace: number;
+    maxSizeMb: number;
+    maxQueueSize: number;
+    queryTimeoutMillis: number;
+  };
+  explorer: {
+    enabled: boolean;
+    path: string;
+    token: string | undefined;
+    /** Host names accepted besides the loopback ones (lower-cased; a leading dot covers subdomains). */
+    allowedHosts: string[];
+    /** `NODE_ENV` names a deployed environment (anything but unset, development, dev, local, test). */
+    deployed: boolean;
+  };
 }

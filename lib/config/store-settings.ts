@@ -1,7 +1,18 @@
 import type { ResolvedTracingConfig } from './resolved-config.js';
 import type { TracingModuleOptions } from './tracing-options.interface.js';
 import { fromOptionOrEnv, int } from './option-readers.js';
-import { parseBoolean, parseNumber, parseString, reject, type EnvReader } from './value-parsers.js';
+import { parseBoolean, parseHostList, parseNumber, parseString, reject, type EnvReader } from './value-parsers.js';
+
+/** Defaults of the store's bounds, written once (README "Store limits" documents them). */
+export const STORE_DEFAULTS = {
+  path: '.traces/traces.db',
+  retentionDays: 7,
+  maxTraces: 100_000,
+  maxSpansPerTrace: 1000,
+  maxSizeMb: 256,
+  maxQueueSize: 10_000,
+  queryTimeoutMillis: 10_000,
+} as const;
 
 /** The embedded trace store's settings. */
 export function resolveStoreSettings(o: TracingModuleOptions, env: EnvReader): ResolvedTracingConfig['store'] {
@@ -12,14 +23,33 @@ export function resolveStoreSettings(o: TracingModuleOptions, env: EnvReader): R
       parseBoolean('store.enabled', s.enabled) ??
       parseBoolean('TRACING_STORE_ENABLED', env('TRACING_STORE_ENABLED')) ??
       path !== undefined,
-    path: path ?? '.traces/traces.db',
+    path: path ?? STORE_DEFAULTS.path,
     retentionDays:
       parseNumber('store.retentionDays', s.retentionDays, { min: 0.001 }) ??
       parseNumber('TRACING_STORE_RETENTION_DAYS', env('TRACING_STORE_RETENTION_DAYS'), { min: 0.001 }) ??
-      7,
-    maxTraces: int('store.maxTraces', s.maxTraces, 'TRACING_STORE_MAX_TRACES', env, 1) ?? 100_000,
-    maxQueueSize: parseNumber('store.maxQueueSize', s.maxQueueSize, { min: 1, integer: true }) ?? 10_000,
+      STORE_DEFAULTS.retentionDays,
+    maxTraces: int('store.maxTraces', s.maxTraces, 'TRACING_STORE_MAX_TRACES', env, 1) ?? STORE_DEFAULTS.maxTraces,
+    maxSpansPerTrace:
+      int('store.maxSpansPerTrace', s.maxSpansPerTrace, 'TRACING_STORE_MAX_SPANS_PER_TRACE', env, 1) ?? STORE_DEFAULTS.maxSpansPerTrace,
+    maxSizeMb:
+      parseNumber('store.maxSizeMb', s.maxSizeMb, { min: 1 }) ??
+      parseNumber('TRACING_STORE_MAX_SIZE_MB', env('TRACING_STORE_MAX_SIZE_MB'), { min: 1 }) ??
+      STORE_DEFAULTS.maxSizeMb,
+    maxQueueSize: int('store.maxQueueSize', s.maxQueueSize, 'TRACING_STORE_MAX_QUEUE_SIZE', env, 1) ?? STORE_DEFAULTS.maxQueueSize,
+    queryTimeoutMillis:
+      int('store.queryTimeoutMillis', s.queryTimeoutMillis, 'TRACING_STORE_QUERY_TIMEOUT', env, 1) ?? STORE_DEFAULTS.queryTimeoutMillis,
   };
+}
+
+/**
+ * Whether `NODE_ENV` clearly names a development machine: unset (Node's and Express's default), `development`,
+ * `dev`, `local` or `test`, in any case and with surrounding whitespace. Everything else (`production`, `prod`,
+ * `staging`, `preview`, a typo) is treated as a deployed environment: the explorer then stays off unless enabled
+ * explicitly, because a wrong guess there exposes traces, while a wrong guess the other way costs one setting.
+ */
+export function isDevelopmentEnvironment(nodeEnv: string | undefined): boolean {
+  const value = (nodeEnv ?? '').trim().toLowerCase();
+  return value === '' || value === 'development' || value === 'dev' || value === 'local' || value === 'test';
 }
 
 /** The explorer's settings; it needs the store. */
@@ -31,7 +61,7 @@ export function resolveExplorerSettings(
   const enabled =
     parseBoolean('explorer.enabled', o.explorer?.enabled) ??
     parseBoolean('TRACING_EXPLORER_ENABLED', env('TRACING_EXPLORER_ENABLED')) ??
-    (storeEnabled && env('NODE_ENV') !== 'production');
+    (storeEnabled && isDevelopmentEnvironment(env('NODE_ENV')));
   if (enabled && !storeEnabled) {
     const [source, raw] = fromOptionOrEnv('explorer.enabled', o.explorer?.enabled, 'TRACING_EXPLORER_ENABLED', env);
     reject(source, raw, 'false unless the trace store is enabled (store.enabled or TRACING_STORE_ENABLED)');
@@ -45,5 +75,10 @@ export function resolveExplorerSettings(
     enabled,
     path: path.length > 1 ? path.replace(/\/+$/, '') : path,
     token: parseString('explorer.token', o.explorer?.token) ?? parseString('TRACING_EXPLORER_TOKEN', env('TRACING_EXPLORER_TOKEN')),
+    allowedHosts:
+      parseHostList('explorer.allowedHosts', o.explorer?.allowedHosts) ??
+      parseHostList('TRACING_EXPLORER_ALLOWED_HOSTS', env('TRACING_EXPLORER_ALLOWED_HOSTS')) ??
+      [],
+    deployed: !isDevelopmentEnvironment(env('NODE_ENV')),
   };
 }

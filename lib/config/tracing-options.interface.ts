@@ -104,7 +104,12 @@ export type RequestReader<T> = (request: unknown) => T | undefined;
 export interface HttpTracingOptions {
   /** Trace every controller route. @default true */
   enabled?: boolean;
-  /** Paths not traced: exact strings (matched against the path without query) or RegExps. @default [] */
+  /**
+   * Paths not traced: strings match the path exactly, RegExps test it. Both see the path as the router does:
+   * without query, scheme and host (absolute-form targets), percent-decoded, without a trailing slash, and
+   * case-insensitively when the router ignores case (Express's default).
+   * @default []
+   */
   ignorePaths?: Array<string | RegExp>;
   /** The user a request runs for. @default request.user?.id when present */
   userId?: RequestReader<string>;
@@ -116,6 +121,14 @@ export interface HttpTracingOptions {
   traceResponseHeader?: boolean;
   /** Record `url.query` (with secret-looking parameters redacted). @default true */
   captureQuery?: boolean;
+  /**
+   * Honour the sampled flag of an incoming `traceparent`, as OpenTelemetry does. Set false on services that
+   * face untrusted clients: the trace id and parent are kept, but whether the request is sampled is decided
+   * by `sampleRate`, so a client cannot switch tracing of its requests off (or on). Env:
+   * `TRACING_HTTP_TRUST_REMOTE_SAMPLING`.
+   * @default true
+   */
+  trustRemoteSampling?: boolean;
 }
 
 /** Options of the WebSocket gateway interceptor. */
@@ -173,18 +186,53 @@ export interface TraceStoreOptions {
   retentionDays?: number;
   /** Keep at most this many traces (oldest pruned first). Env: `TRACING_STORE_MAX_TRACES`. @default 100000 */
   maxTraces?: number;
-  /** Spans waiting to be written; beyond it spans are dropped and counted. @default 10000 */
+  /**
+   * Spans stored per trace. Past it a trace's spans are counted and summed on the trace (cost, tokens, errors,
+   * duration), not stored, so one client holding a `traceparent` cannot grow a trace without limit.
+   * Env: `TRACING_STORE_MAX_SPANS_PER_TRACE`. @default 1000
+   */
+  maxSpansPerTrace?: number;
+  /**
+   * Size of the database in MB (used pages; the WAL file is checkpointed separately). Past it the oldest
+   * traces are pruned, in bounded batches, until it is back under 90% of the cap.
+   * Env: `TRACING_STORE_MAX_SIZE_MB`. @default 256
+   */
+  maxSizeMb?: number;
+  /**
+   * Spans (and cost rows) waiting to be written; beyond it they are dropped and counted.
+   * Env: `TRACING_STORE_MAX_QUEUE_SIZE`. @default 10000
+   */
   maxQueueSize?: number;
+  /**
+   * Longest a `TraceStoreService` query may take, in ms; past it the query fails with a `TraceQueryTimeoutError`
+   * (the explorer answers 503). Env: `TRACING_STORE_QUERY_TIMEOUT`. @default 10000
+   */
+  queryTimeoutMillis?: number;
 }
 
 /** The trace and cost explorer (JSON API + one HTML page). */
 export interface ExplorerOptions {
-  /** Serve the explorer. Env: `TRACING_EXPLORER_ENABLED`. @default true with the store, except when NODE_ENV=production */
+  /**
+   * Serve the explorer. Env: `TRACING_EXPLORER_ENABLED`.
+   * @default true with the store when NODE_ENV is unset, development, dev, local or test (any case); false otherwise
+   */
   enabled?: boolean;
   /** Mount path. Env: `TRACING_EXPLORER_PATH`. @default '/_tracing' */
   path?: string;
-  /** Bearer token every explorer request must carry. Env: `TRACING_EXPLORER_TOKEN`. @default none */
+  /**
+   * Bearer token every explorer request must carry. Without one, the explorer answers only loopback clients
+   * whose `Host` is `localhost`, `127.0.0.1`, `[::1]` or one of `allowedHosts`. Env: `TRACING_EXPLORER_TOKEN`.
+   * @default none
+   */
   token?: string;
+  /**
+   * `Host` names the explorer answers besides `localhost`, `127.0.0.1` and `[::1]` (any port), e.g.
+   * `['myapp.test', '.example.com']` (a leading dot covers subdomains). Guards against DNS rebinding; always
+   * enforced when set, and without a token even when not set. Env: `TRACING_EXPLORER_ALLOWED_HOSTS`
+   * (comma-separated).
+   * @default []
+   */
+  allowedHosts?: string[];
 }
 
 /** Span-processor tuning, as `OTEL_BSP_*`. */
@@ -247,8 +295,14 @@ export interface TracingModuleOptions {
   maxContentLength?: number;
   /** Price provider calls and roll cost up. Env: `TRACING_COST_TRACKING`. @default true */
   costTracking?: boolean;
-  /** More keys to redact in captured content, besides the built-in secret-looking ones. @default [] */
+  /**
+   * More keys to redact in captured content and `url.query`, besides the built-in secret-looking ones. Matched
+   * on the key lower-cased without `-`, `_` and other punctuation; `*` first matches key endings (`*token`).
+   * @default []
+   */
   redactKeys?: string[];
+  /** Keep the built-in list of secret keys; false leaves only `redactKeys`. @default true */
+  redactDefaultKeys?: boolean;
   /**
    * Backend conventions emitted besides the OpenTelemetry GenAI ones (always on): `openinference` (Phoenix, and
    * what Langfuse reads of it), `langfuse` (Langfuse's own keys: trace name, completion start time, cost),

@@ -95,3 +95,21 @@ export function parseKeyValueList(source: string, value: string | undefined): Re
   }
   return out;
 }
+
+const HOST_ENTRY = /^\.?(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*$|^\[[0-9a-f:.]+\]$/;
+
+/**
+ * Host names (lower-cased), from an array option or a comma-separated variable: `myapp.test`, `10.0.0.5`,
+ * `[fd00::1]`, or `.example.com` for a domain and its subdomains. No ports: the port never matters.
+ */
+export function parseHostList(source: string, value: unknown, fromEnv = /^[A-Z0-9_]+$/.test(source)): string[] | undefined {
+  if (value === undefined) return undefined;
+  const raw = fromEnv && typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value;
+  if (fromEnv && (raw as string[]).length === 0) return undefined;
+  const allowed = 'host names without a port, e.g. ["myapp.test", ".example.com", "10.0.0.5", "[fd00::1]"]';
+  if (!Array.isArray(raw)) return reject(source, value, allowed);
+  return raw.map((entry: unknown) => {
+    const host = typeof entry === 'string' ? entry.trim().toLowerCase() : '';
+    return HOST_ENTRY.test(host) ? host : reject(source, entry, allowed);
+  });
+}

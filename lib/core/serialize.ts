@@ -1,36 +1,6 @@
 const MAX_DEPTH = 8;
 const MAX_KEYS = 200;
 
-/** Default secret-looking key endings (matched on the key lower-cased with `-`/`_` removed). */
-export const DEFAULT_SECRET_KEYS = [
-  'apikey',
-  'authorization',
-  'password',
-  'passwd',
-  'secret',
-  'token',
-  'cookie',
-  'privatekey',
-  'credential',
-  'credentials',
-] as const;
-
-/**
- * Builds the redaction predicate: a key is secret when, lower-cased and without `-`/`_`, it ends with one of
- * the default endings or equals one of `extra` (so `accessToken` and `x-api-key` match, `max_tokens` does not).
- */
-export function secretKeyMatcher(extra: readonly string[]): (key: string) => boolean {
-  const exact = new Set(extra.map(normaliseKey));
-  return (key) => {
-    const k = normaliseKey(key);
-    return exact.has(k) || DEFAULT_SECRET_KEYS.some((ending) => k.endsWith(ending));
-  };
-}
-
-function normaliseKey(key: string): string {
-  return key.toLowerCase().replace(/[-_]/g, '');
-}
-
 const TRUNCATED = '...[truncated]';
 
 /** One serialization: the redaction predicate, the objects on the current path, and the work left. */

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HttpAttributes } from '../semconv.js';
+import { splitTarget } from './request-path.js';
 
 /** One HTTP request as the interceptor sees it, on Express or Fastify. */
 export interface HttpExchange {
@@ -55,13 +56,13 @@ export function requestMethod(raw: IncomingMessage): string {
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }
 
-/** The request target split into path and query (without `?`); Express's `originalUrl` survives mounting. */
+/**
+ * The request target split into path and query (without `?`), scheme and host of an absolute-form target
+ * dropped; Express's `originalUrl` survives mounting.
+ */
 export function requestTarget(exchange: HttpExchange): { path: string; query: string | undefined } {
   const original = (exchange.request as FrameworkRequest).originalUrl;
-  const target = typeof original === 'string' ? original : (exchange.raw.url ?? '/');
-  const mark = target.indexOf('?');
-  if (mark === -1) return { path: target, query: undefined };
-  return { path: target.slice(0, mark), query: target.slice(mark + 1) };
+  return splitTarget(typeof original === 'string' ? original : (exchange.raw.url ?? '/'));
 }
 
 /**
@@ -91,8 +92,10 @@ export function requestAttributes(exchange: HttpExchange, method: string, route:
 }
 
 /**
- * The query string with the values of secret-looking parameters replaced by `REDACTED`, as the semantic
- * conventions ask; everything else keeps its original encoding.
+ * The query string with the values of secret parameters replaced by `REDACTED`, as the semantic conventions
+ * ask; everything else keeps its original encoding. Keys are read as the app's query parser reads them:
+ * percent-decoded (`token%00`, `%74oken`, `token+`) and in bracket notation (`token[]`, `api_key[0]`,
+ * `user[token]`), which the matcher splits into segments.
  */
 export function redactQuery(query: string, isSecretKey: (key: string) => boolean): string {
   return query
@@ -101,22 +104,26 @@ export function redactQuery(query: string, isSecretKey: (key: string) => boolean
       const eq = part.indexOf('=');
       if (eq === -1) return part;
       const rawKey = part.slice(0, eq);
-      return isSecretKey(decodeKey(rawKey)) || isSignatureKey(rawKey) ? `${rawKey}=REDACTED` : part;
+      const key = decodeKey(rawKey);
+      return isSecretKey(key) || isSignatureKey(key) ? `${rawKey}=REDACTED` : part;
     })
     .join('&');
 }
 
-/** Query parameters the semantic conventions name as credentials besides the secret-looking keys. */
-function isSignatureKey(rawKey: string): boolean {
-  const key = decodeKey(rawKey).toLowerCase().replace(/[-_]/g, '');
-  return key === 'sig' || key.endsWith('signature') || key === 'awsaccesskeyid';
+/** Query parameters the semantic conventions name as credentials, whatever the redaction list says. */
+function isSignatureKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return k === 'sig' || k.endsWith('signature') || k === 'awsaccesskeyid';
 }
 
+/** Percent-decoded key (`+` is a space); a malformed escape elsewhere does not stop the ASCII ones decoding. */
 function decodeKey(rawKey: string): string {
+  const spaced = rawKey.replace(/\+/g, ' ');
+  if (!spaced.includes('%')) return spaced;
   try {
-    return decodeURIComponent(rawKey.replace(/\+/g, ' '));
+    return decodeURIComponent(spaced);
   } catch {
-    return rawKey;
+    return spaced.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
 }
 
@@ -139,7 +146,10 @@ function hostAndPort(headers: IncomingHttpHeaders): { readonly address?: string;
   if (typeof host !== 'string' || host === '') return {};
   if (host === lastHost.host) return lastHost.parsed;
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  const parsed = match ? { address: match[1]!, port: match[2] === undefined ? undefined : Number(match[2]) } : {};
+  // Digits outside 1-65535 (`:99999`, `:100000000000000000000`) are no port: the address stays, server.port goes.
+  const digits = match?.[2];
+  const port = digits !== undefined && digits.length <= 5 ? Number(digits) : 0;
+  const parsed = match ? { address: match[1]!, port: port >= 1 && port <= 65_535 ? port : undefined } : {};
   lastHost = { host, parsed };
   return parsed;
 }

@@ -1,4 +1,15 @@
-import { context, INVALID_SPANID, INVALID_TRACEID, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { RequestReader } from '../config/tracing-options.interface.js';
@@ -69,14 +80,25 @@ export class ResponseDone implements PromiseLike<void> {
 
 const arrivals = new WeakMap<object, HttpArrival>();
 
-/** Records the arrival of `exchange` in the active context; `early` when seen before Nest routed it. */
-export function arrive(exchange: HttpExchange, target: HttpArrival['target'], early: boolean): HttpArrival {
+/**
+ * Records the arrival of `exchange` in the active context; `early` when seen before Nest routed it. The
+ * parent is the active local span, else the `traceparent` headers, whose sampled flag is replaced by a local
+ * decision unless `http.trustRemoteSampling`.
+ */
+export function arrive(
+  exchange: HttpExchange,
+  target: HttpArrival['target'],
+  early: boolean,
+  config: Pick<ResolvedTracingConfig, 'http' | 'sampleRate'>,
+): HttpArrival {
   const active = context.active();
   const upstream = localActiveSpan(active);
+  let parent = upstream ? active : propagation.extract(active, exchange.raw.headers);
+  if (!upstream && !config.http.trustRemoteSampling) parent = sampleLocally(parent, config.sampleRate);
   const arrival: HttpArrival = {
     exchange,
     target,
-    parent: upstream ? active : propagation.extract(active, exchange.raw.headers),
+    parent,
     upstream,
     startTime: early ? performance.now() : undefined,
     done: new ResponseDone(exchange.response),
@@ -170,6 +192,19 @@ function localActiveSpan(active: Context): Span | undefined {
   if (!span) return undefined;
   const spanContext = span.spanContext();
   return trace.isSpanContextValid(spanContext) && !spanContext.isRemote ? span : undefined;
+}
+
+/**
+ * The remote parent of `ctx` with its sampled flag decided here, by `sampleRate`, instead of by the client:
+ * trace id, parent span id and `tracestate` stay, so the trace still joins the caller's. The parent-based
+ * sampler then follows this decision, and so do the services this request calls.
+ */
+function sampleLocally(ctx: Context, sampleRate: number): Context {
+  const remote = trace.getSpanContext(ctx);
+  if (!remote?.isRemote || !trace.isSpanContextValid(remote)) return ctx;
+  const sampled = sampleRate >= 1 || (sampleRate > 0 && Math.random() < sampleRate);
+  const traceFlags = sampled ? remote.traceFlags | TraceFlags.SAMPLED : remote.traceFlags & ~TraceFlags.SAMPLED;
+  return traceFlags === remote.traceFlags ? ctx : trace.setSpanContext(ctx, { ...remote, traceFlags });
 }
 
 /** SDK spans expose their kind; a non-recording span does not and is treated as not being a server span. */

@@ -8,7 +8,7 @@ import { runInSpan } from '../core/span-engine.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { exchangeOf, requestTarget, routeTemplate } from './http-exchange.js';
 import { arrive, requestSpanSpec, type HttpArrival } from './http-request-span.js';
-import { matchesAny } from './pattern-match.js';
+import { requestPathFilter, type PathFilter } from './request-path.js';
 
 /** The adapters' request hook: `(req, res)` on Express, `(request, reply)` on Fastify. */
 type RequestHook = (request: unknown, response: unknown, done: (error?: Error) => void) => unknown;
@@ -42,18 +42,17 @@ type RequestHook = (request: unknown, response: unknown, done: (error?: Error) =
  */
 @Injectable()
 export class HttpRequestHook implements OnModuleInit {
-  private readonly isExplorerPath: (path: string) => boolean;
+  private paths: PathFilter | undefined;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TRACING_CONFIG) private readonly config: ResolvedTracingConfig,
-  ) {
-    this.isExplorerPath = explorerPaths(config.explorer);
-  }
+  ) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter || typeof adapter.setOnRequestHook !== 'function' || !this.config.enabled || !this.config.http.enabled) return;
+    this.paths = requestPathFilter(this.config, adapter);
     // One hook per adapter: one set before (devtools, the app) keeps running after this one.
     const previous = (adapter as unknown as { onRequestHook?: unknown }).onRequestHook;
     const hook: RequestHook = (request, response, done) => {
@@ -68,8 +67,8 @@ export class HttpRequestHook implements OnModuleInit {
     const exchange = exchangeOf(request, response);
     if (!exchange) return;
     const target = requestTarget(exchange);
-    if (matchesAny(target.path, this.config.http.ignorePaths) || this.isExplorerPath(target.path)) return;
-    const arrival = arrive(exchange, target, true);
+    if (this.paths?.excludes(target.path)) return;
+    const arrival = arrive(exchange, target, true, this.config);
     if (this.config.http.traceResponseHeader) beforeHeaders(exchange.response, arrival, this.traceUnhandled);
     arrival.done.whenDone(() => this.traceUnhandled(arrival, exchange.response.headersSent ? exchange.response.statusCode : undefined));
   }
@@ -126,12 +125,4 @@ function watchingWriteHead(writeHead: ServerResponse['writeHead']): ServerRespon
     }
     return Reflect.apply(writeHead, this, args) as ServerResponse;
   } as ServerResponse['writeHead'];
-}
-
-/** The explorer's page and API, mounted on the adapter beside Nest's routes: its mount path and below. */
-function explorerPaths(explorer: ResolvedTracingConfig['explorer']): (path: string) => boolean {
-  const base = explorer.path.replace(/\/+$/, '');
-  // Mounted at the root, the explorer shares its paths with the app, whose requests stay traced.
-  if (!explorer.enabled || base === '') return () => false;
-  return (path) => path === base || path.startsWith(`${base}/`);
 }

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { getRuntime } from '../core/runtime.js';
@@ -8,7 +8,7 @@ import { TRACING_CONFIG } from '../tracing.constants.js';
 import { exchangeOf, requestTarget, routeTemplate } from './http-exchange.js';
 import { arrivalOf, arrive, requestSpanSpec } from './http-request-span.js';
 import { isNoTrace } from './no-trace.decorator.js';
-import { matchesAny } from './pattern-match.js';
+import { requestPathFilter, type PathFilter } from './request-path.js';
 
 /**
  * Traces each HTTP request handled by a controller: one span `{METHOD} {route}` (route template with global
@@ -34,9 +34,12 @@ import { matchesAny } from './pattern-match.js';
  */
 @Injectable()
 export class HttpTracingInterceptor implements NestInterceptor {
+  private paths: PathFilter | undefined;
+
   constructor(
     @Inject(TRACING_CONFIG) private readonly config: ResolvedTracingConfig,
     private readonly reflector: Reflector,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -56,8 +59,10 @@ export class HttpTracingInterceptor implements NestInterceptor {
       if (!exchange) return next.handle();
       const target = requestTarget(exchange);
       // The request hook leaves ignored paths alone; without the hook (interceptor applied by hand) this decides.
-      if (matchesAny(target.path, this.config.http.ignorePaths)) return next.handle();
-      arrival = arrive(exchange, target, false);
+      // Built on first use: the router's matching options are final once the app is initialised.
+      this.paths ??= requestPathFilter(this.config, this.adapterHost?.httpAdapter);
+      if (this.paths.excludes(target.path)) return next.handle();
+      arrival = arrive(exchange, target, false, this.config);
     }
     arrival.state = 'traced';
     return runInSpan(requestSpanSpec(arrival, routeTemplate(request), this.config.http), () => next.handle());

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { safeStringify, secretKeyMatcher } from '../../lib/core/serialize.js';
+import { secretKeyMatcher } from '../../lib/core/secret-keys.js';
+import { safeStringify } from '../../lib/core/serialize.js';
 
 const isSecret = secretKeyMatcher(['ssn']);
 const json = (value: unknown, max = 4096) => safeStringify(value, max, isSecret);

@@ -49,14 +49,25 @@ describe('defaults (nothing set)', () => {
     assert.equal(c.maxContentLength, 4096);
     assert.equal(c.costTracking, true);
     assert.deepEqual(c.redactKeys, []);
+    assert.equal(c.redactDefaultKeys, true);
     assert.equal(c.attributeValueLengthLimit, undefined);
     assert.deepEqual(c.batch, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
     assert.equal(c.shutdownTimeoutMillis, 5000);
     assert.deepEqual({ ...c.pricing }, { models: [], file: undefined, deployments: {}, bundled: true });
     assert.equal(c.http.enabled, true);
+    assert.equal(c.http.trustRemoteSampling, true);
     assert.equal(c.websocket.enabled, true);
-    assert.deepEqual(c.store, { enabled: false, path: '.traces/traces.db', retentionDays: 7, maxTraces: 100_000, maxQueueSize: 10_000 });
-    assert.deepEqual(c.explorer, { enabled: false, path: '/_tracing', token: undefined });
+    assert.deepEqual(c.store, {
+      enabled: false,
+      path: '.traces/traces.db',
+      retentionDays: 7,
+      maxTraces: 100_000,
+      maxSpansPerTrace: 1000,
+      maxSizeMb: 256,
+      maxQueueSize: 10_000,
+      queryTimeoutMillis: 10_000,
+    });
+    assert.deepEqual(c.explorer, { enabled: false, path: '/_tracing', token: undefined, allowedHosts: [], deployed: false });
   });
 
   it('treats empty and blank variables as unset', () => {
@@ -289,9 +300,51 @@ describe('TRACING_* variables', () => {
       expected: [0.5, 20],
     },
     {
-      title: 'the explorer is off by default with NODE_ENV=production',
-      env: { TRACING_STORE_ENABLED: 'true', NODE_ENV: 'production' },
-      pick: (c) => c.explorer.enabled,
+      title: 'TRACING_STORE_MAX_SPANS_PER_TRACE, _MAX_SIZE_MB, _MAX_QUEUE_SIZE and _QUERY_TIMEOUT',
+      env: {
+        TRACING_STORE_ENABLED: 'true',
+        TRACING_STORE_MAX_SPANS_PER_TRACE: '50',
+        TRACING_STORE_MAX_SIZE_MB: '12.5',
+        TRACING_STORE_MAX_QUEUE_SIZE: '100',
+        TRACING_STORE_QUERY_TIMEOUT: '2500',
+      },
+      pick: (c) => [c.store.maxSpansPerTrace, c.store.maxSizeMb, c.store.maxQueueSize, c.store.queryTimeoutMillis],
+      expected: [50, 12.5, 100, 2500],
+    },
+    // Closed unless NODE_ENV clearly names a development machine: case and whitespace do not matter, and
+    // anything else (prod, staging, a typo) counts as deployed.
+    ...[
+      ['production', false],
+      ['Production', false],
+      [' production ', false],
+      ['PRODUCTION', false],
+      ['prod', false],
+      ['staging', false],
+      ['stage', false],
+      ['preview', false],
+      ['qa', false],
+      ['development', true],
+      ['Development ', true],
+      ['dev', true],
+      ['local', true],
+      ['test', true],
+      ['', true],
+    ].map(([nodeEnv, open]) => ({
+      title: `NODE_ENV=${JSON.stringify(nodeEnv)}: the explorer is ${open ? 'on' : 'off'} by default`,
+      env: { TRACING_STORE_ENABLED: 'true', NODE_ENV: String(nodeEnv) },
+      pick: (c: ResolvedTracingConfig) => [c.explorer.enabled, c.explorer.deployed],
+      expected: [open, !open],
+    })),
+    {
+      title: 'TRACING_EXPLORER_ALLOWED_HOSTS: comma-separated, lower-cased',
+      env: { TRACING_STORE_ENABLED: 'true', TRACING_EXPLORER_ALLOWED_HOSTS: 'MyApp.test, .example.com,10.0.0.5,[fd00::1]' },
+      pick: (c) => c.explorer.allowedHosts,
+      expected: ['myapp.test', '.example.com', '10.0.0.5', '[fd00::1]'],
+    },
+    {
+      title: 'TRACING_HTTP_TRUST_REMOTE_SAMPLING=false',
+      env: { TRACING_HTTP_TRUST_REMOTE_SAMPLING: 'false' },
+      pick: (c) => c.http.trustRemoteSampling,
       expected: false,
     },
     {
@@ -304,7 +357,7 @@ describe('TRACING_* variables', () => {
       title: 'TRACING_EXPLORER_PATH (trailing slash dropped) and TRACING_EXPLORER_TOKEN',
       env: { TRACING_STORE_ENABLED: 'true', TRACING_EXPLORER_PATH: '/ops/traces/', TRACING_EXPLORER_TOKEN: 's3cret' },
       pick: (c) => c.explorer,
-      expected: { enabled: true, path: '/ops/traces', token: 's3cret' },
+      expected: { enabled: true, path: '/ops/traces', token: 's3cret', allowedHosts: [], deployed: false },
     },
   ]);
 });
@@ -689,6 +742,62 @@ const BAD_INPUT: Array<[string, Env, TracingModuleOptions, string]> = [
     {},
     { explorer: { enabled: true } },
     'nestjs-ai-tracing: invalid option explorer.enabled=true: expected false unless the trace store is enabled (store.enabled or TRACING_STORE_ENABLED)',
+  ],
+  [
+    'TRACING_STORE_MAX_SPANS_PER_TRACE=0',
+    { TRACING_STORE_MAX_SPANS_PER_TRACE: '0' },
+    {},
+    'nestjs-ai-tracing: invalid environment variable TRACING_STORE_MAX_SPANS_PER_TRACE="0": expected an integer >= 1',
+  ],
+  [
+    'TRACING_STORE_MAX_SIZE_MB=1GB',
+    { TRACING_STORE_MAX_SIZE_MB: '1GB' },
+    {},
+    'nestjs-ai-tracing: invalid environment variable TRACING_STORE_MAX_SIZE_MB="1GB": expected a number >= 1',
+  ],
+  ['option store.maxSizeMb: 0.5', {}, { store: { maxSizeMb: 0.5 } }, 'nestjs-ai-tracing: invalid option store.maxSizeMb=0.5: expected a number >= 1'],
+  [
+    'TRACING_STORE_QUERY_TIMEOUT=-1',
+    { TRACING_STORE_QUERY_TIMEOUT: '-1' },
+    {},
+    'nestjs-ai-tracing: invalid environment variable TRACING_STORE_QUERY_TIMEOUT="-1": expected an integer >= 1',
+  ],
+  [
+    'option store.maxQueueSize: 1.5',
+    {},
+    { store: { maxQueueSize: 1.5 } },
+    'nestjs-ai-tracing: invalid option store.maxQueueSize=1.5: expected an integer >= 1',
+  ],
+  [
+    'option explorer.allowedHosts with a port',
+    {},
+    { store: { enabled: true }, explorer: { allowedHosts: ['myapp.test:3000'] } },
+    'nestjs-ai-tracing: invalid option explorer.allowedHosts="myapp.test:3000": expected host names without a port, e.g. ["myapp.test", ".example.com", "10.0.0.5", "[fd00::1]"]',
+  ],
+  [
+    'TRACING_EXPLORER_ALLOWED_HOSTS with a URL',
+    { TRACING_EXPLORER_ALLOWED_HOSTS: 'http://myapp.test' },
+    {},
+    'nestjs-ai-tracing: invalid environment variable TRACING_EXPLORER_ALLOWED_HOSTS="http://myapp.test": expected host names without a port, e.g. ["myapp.test", ".example.com", "10.0.0.5", "[fd00::1]"]',
+  ],
+  [
+    "option explorer.allowedHosts: 'myapp.test'",
+    {},
+    { explorer: { allowedHosts: 'myapp.test' as unknown as string[] } },
+    'nestjs-ai-tracing: invalid option explorer.allowedHosts="myapp.test": expected host names without a port, e.g. ["myapp.test", ".example.com", "10.0.0.5", "[fd00::1]"]',
+  ],
+  [
+    'TRACING_HTTP_TRUST_REMOTE_SAMPLING=never',
+    { TRACING_HTTP_TRUST_REMOTE_SAMPLING: 'never' },
+    {},
+    'nestjs-ai-tracing: invalid environment variable TRACING_HTTP_TRUST_REMOTE_SAMPLING="never": expected a boolean (true/false, 1/0, yes/no, on/off)',
+  ],
+  ["option redactKeys: ['***']", {}, { redactKeys: ['***'] }, 'nestjs-ai-tracing: invalid option redactKeys="***": expected keys with at least one letter or digit, optionally starting with * to match key endings'],
+  [
+    'option redactDefaultKeys: 42',
+    {},
+    { redactDefaultKeys: 42 as unknown as boolean },
+    'nestjs-ai-tracing: invalid option redactDefaultKeys=42: expected a boolean (true/false, 1/0, yes/no, on/off)',
   ],
   [
     "option explorer.path: 'traces'",

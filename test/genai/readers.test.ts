@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { secretKeyMatcher } from '../../lib/core/serialize.js';
+import { secretKeyMatcher } from '../../lib/core/secret-keys.js';
 import { boundMessages } from '../../lib/genai/bounded-messages.js';
 import { ProviderCall } from '../../lib/genai/provider-call.js';
 import { classifyFailure } from '../../lib/genai/provider-errors.js';
