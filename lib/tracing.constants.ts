@@ -13,3 +13,5 @@ export const TRACED_METHOD = Symbol.for('ai_tracing:traced');
 export const NO_TRACE_METADATA = 'ai_tracing:no_trace';
 /** Injection token of the embedded trace store (`TraceStore`, or `null` when the store is off). */
 export const TRACE_STORE = Symbol.for('ai_tracing:store');
+/** Injection token of the cost ledger (`CostLedger`: the trace store's cost rows, or `null`). */
+export const COST_LEDGER = Symbol.for('ai_tracing:cost_ledger');

@@ -209,3 +209,39 @@ export function invalidCost(cost: unknown): string {
     'expected usd a finite number >= 0 and kind a short lower-case name ([a-z0-9_.-], e.g. "image", "audio", "search")'
   );
 }
+
+/** A trace store query that ran (or waited) past `store.queryTimeoutMillis`. */
+export function queryTimedOut(timeoutMillis: number): string {
+  return (
+    `nestjs-ai-tracing: the trace store query took longer than ${timeoutMillis} ms (store.queryTimeoutMillis / ` +
+    'TRACING_STORE_QUERY_TIMEOUT) and was stopped; try a shorter time range'
+  );
+}
+
+/** A trace store query refused because too many were waiting. */
+export function queryBusy(waiting: number): string {
+  return `nestjs-ai-tracing: the trace store is busy (${waiting} queries waiting); try again in a moment`;
+}
+
+/** An explorer request refused because it is not local and no token is configured. */
+export function explorerForbidden(): string {
+  return (
+    'nestjs-ai-tracing: without a token (option explorer.token / TRACING_EXPLORER_TOKEN) the trace explorer answers ' +
+    'only requests from this machine (a loopback client, not through a proxy) addressed to localhost, 127.0.0.1 or ' +
+    '[::1] (or a host of explorer.allowedHosts)'
+  );
+}
+
+/** An explorer request whose Host is not one of the allowed ones (DNS rebinding guard). */
+export function explorerHostNotAllowed(): string {
+  return 'nestjs-ai-tracing: the trace explorer does not answer requests for this Host; add it to explorer.allowedHosts (TRACING_EXPLORER_ALLOWED_HOSTS)';
+}
+
+/** Warning logged when the explorer is served in a deployed environment without a token. */
+export function explorerDeployedWithoutToken(): string {
+  return (
+    'nestjs-ai-tracing: the trace explorer is enabled outside development (NODE_ENV is not unset, development, dev, local ' +
+    'or test) without a token: it answers only requests from this machine. Set explorer.token (TRACING_EXPLORER_TOKEN) ' +
+    'to reach it from elsewhere.'
+  );
+}

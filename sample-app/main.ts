@@ -14,4 +14,4 @@ app.enableShutdownHooks();
 const config = app.get<ConfigService<SampleEnvironment, true>>(ConfigService);
 const port = config.get('PORT', { infer: true });
 await app.listen(port);
-console.log(startupBanner(`http://localhost:${port}`, config, app.get(LlmEndpoints), app.get(TraceStoreService)));
+console.log(await startupBanner(`http://localhost:${port}`, config, app.get(LlmEndpoints), app.get(TraceStoreService)));

@@ -1,9 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { TokenUsage } from '../core/span-scope.js';
-import { TRACING_CONFIG } from '../tracing.constants.js';
+import { COST_LEDGER, TRACING_CONFIG } from '../tracing.constants.js';
 import { costTrackingOff, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
-import type { CostCallRecord, CostForecast, CostForecastQuery, CostReportQuery, CostReportRow, CostResult, CostTarget, NonTokenCostRecord } from './cost.types.js';
+import type {
+  CostCallRecord,
+  CostForecast,
+  CostForecastQuery,
+  CostLedger,
+  CostReportQuery,
+  CostReportRow,
+  CostResult,
+  CostTarget,
+  NonTokenCostRecord,
+} from './cost.types.js';
 import { CostReportStore } from './cost-report.store.js';
 import { loadCustomPrices } from './custom-prices.js';
 import { priceUsage, sanitizeUsage } from './price-rates.js';
@@ -32,7 +42,10 @@ export class CostService {
   private readonly runs = new WorkflowRunStore();
   private readonly warned = new Set<string>();
 
-  constructor(@Inject(TRACING_CONFIG) config: CostConfig) {
+  constructor(
+    @Inject(TRACING_CONFIG) config: CostConfig,
+    @Optional() @Inject(COST_LEDGER) private readonly ledger: CostLedger | null = null,
+  ) {
     this.enabled = config.costTracking;
     // With cost tracking off nothing is priced, so the pricing sources are not even read: switching it off is
     // also how an app boots past a broken pricing file.
@@ -66,11 +79,14 @@ export class CostService {
   }
 
   /**
-   * Adds one provider call to the running report. Called for every traced provider call; call it yourself
-   * for calls made outside `@TraceProvider`. Ignored when cost tracking is off.
+   * Adds one provider call to the running report and, when the trace store is on, to its cost rows. Called for
+   * every traced provider call, sampled or not (sampling reduces traces, not the bill); call it yourself for
+   * calls made outside `@TraceProvider`. Ignored when cost tracking is off.
    */
   recordCall(call: CostCallRecord): void {
-    if (this.enabled) this.reports.add(call);
+    if (!this.enabled) return;
+    this.reports.add(call);
+    this.ledger?.record({ ...call, kind: 'tokens' });
   }
 
   /**
@@ -78,7 +94,10 @@ export class CostService {
    * calls it; call it yourself for costs recorded outside any span. Ignored when cost tracking is off.
    */
   recordCost(record: NonTokenCostRecord): void {
-    if (this.enabled) this.reports.addCost(record);
+    if (!this.enabled) return;
+    this.reports.addCost(record);
+    const { usd, ...rest } = record;
+    this.ledger?.record({ ...rest, costUsd: usd, inputTokens: 0, outputTokens: 0 });
   }
 
   /**

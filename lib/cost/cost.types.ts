@@ -71,8 +71,30 @@ export interface CostCallRecord {
   costUsd: number | undefined;
   inputTokens: number;
   outputTokens: number;
-  /** @default now */
+  /** When the call started. @default now */
   at?: Date;
+  /** Trace and span of the call, when it ran in one (sampled or not). */
+  traceId?: string;
+  spanId?: string;
+  /** Whether the call's span was sampled (its trace can be looked at). @default true */
+  sampled?: boolean;
+}
+
+/**
+ * One row of the cost ledger: a provider call's token cost (`kind: 'tokens'`), or a cost that is not tokens
+ * (`recordCost`: `inputTokens` and `outputTokens` 0).
+ */
+export interface CostLedgerEntry extends Omit<CostCallRecord, 'provider'> {
+  kind: CostKind;
+  provider?: string;
+}
+
+/**
+ * Receives every cost `CostService` records, whether its span was sampled or not: the trace store's per-call
+ * cost rows, so its cost report does not depend on sampling. Must not throw or block.
+ */
+export interface CostLedger {
+  record(entry: CostLedgerEntry): void;
 }
 
 /** What a cost that is not tokens is for: `image`, `audio`, `video`, `search`, `tool`... (lower case, `[a-z0-9_.-]`). */
@@ -100,6 +122,11 @@ export interface NonTokenCostRecord {
   usd: number;
   /** @default now */
   at?: Date;
+  /** Trace and span the cost was recorded in, when in one (sampled or not). */
+  traceId?: string;
+  spanId?: string;
+  /** Whether that span was sampled. @default true */
+  sampled?: boolean;
 }
 
 /** Arguments of `CostService.forecast`. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProviderCallInfo, ProviderCallRecorder } from '../core/runtime.js';
 import { getAttribution, type SpanScope } from '../core/span-scope.js';
-import { context } from '@opentelemetry/api';
+import { context, TraceFlags } from '@opentelemetry/api';
 import { conventionsInForce } from '../core/runtime.js';
 import { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import { CostAttributes, GenAiAttributes } from '../semconv.js';
@@ -73,7 +73,12 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
       const outputTokens = usage?.outputTokens ?? 0;
       scope.rollUp({ costUsd, inputTokens, outputTokens });
       const a = scope.attribution;
+      const spanContext = scope.span.spanContext();
       this.costs.recordCall({
+        at: new Date(Date.now() - call.durationMs),
+        traceId: spanContext.traceId,
+        spanId: spanContext.spanId,
+        sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0,
         userId: a.userId,
         tenantId: a.tenantId,
         workflow: a.workflowName ?? a.workflowId,
@@ -105,7 +110,11 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
     if (!this.costTracking) return false;
     const a = scope?.attribution ?? getAttribution(context.active());
     const call = scope?.closest('provider')?.call;
+    const spanContext = scope?.span.spanContext();
     this.costs.recordCost({
+      traceId: spanContext?.traceId,
+      spanId: spanContext?.spanId,
+      sampled: spanContext ? (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 : undefined,
       userId: a.userId,
       tenantId: a.tenantId,
       workflow: a.workflowName ?? a.workflowId,

@@ -11,6 +11,8 @@ import {
   WebSocketAttributes,
   WorkflowAttributes,
 } from '../semconv.js';
+import { LIBRARY_NAME } from '../tracing.constants.js';
+import { boundedAttributesJson, boundedEventsJson } from './row-limits.js';
 
 const SERVICE_NAME = 'service.name';
 const EXCEPTION_TYPE = 'exception.type';
@@ -52,6 +54,11 @@ export interface SpanRow {
   sessionId: string | null;
   workflow: string | null;
   workflowId: string | null;
+  /**
+   * Whether this library created the span. Its provider calls reach the cost ledger through `CostService`
+   * (sampled or not); LLM spans of other instrumentations get their cost row when the span is written.
+   */
+  library: boolean;
 }
 
 const KIND_NAMES: Record<SpanKind, string> = {
@@ -93,8 +100,8 @@ export function toSpanRow(span: ReadableSpan, workflowName: string | undefined):
     endMs: startMs + durationMs,
     durationMs,
     service: str(span.resource.attributes[SERVICE_NAME]),
-    attributes: JSON.stringify(a),
-    events: span.events.length === 0 ? null : JSON.stringify(events(span)),
+    attributes: boundedAttributesJson(a),
+    events: span.events.length === 0 ? null : boundedEventsJson(events(span)),
     costUsd,
     totalCostUsd: num(a[CostAttributes.TOTAL_USD]) ?? costUsd,
     inputTokens,
@@ -111,6 +118,7 @@ export function toSpanRow(span: ReadableSpan, workflowName: string | undefined):
     sessionId: str(a[AttributionAttributes.SESSION_ID]),
     workflow: ownWorkflow ?? workflowName ?? str(a[GenAiAttributes.WORKFLOW_NAME]),
     workflowId: str(a[WorkflowAttributes.WORKFLOW_ID]),
+    library: span.instrumentationScope.name === LIBRARY_NAME,
   };
 }
 

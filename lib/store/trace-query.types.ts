@@ -1,8 +1,8 @@
 /** Status of a trace (its local root span) or of a span, from the OpenTelemetry status code. */
 export type TraceStatus = 'ok' | 'error' | 'unset';
 
-/** How `costReport` groups provider calls. */
-export type CostGroupBy = 'user' | 'tenant' | 'workflow' | 'provider' | 'model' | 'day';
+/** How `costReport` groups costs (`kind`: `tokens` for LLM calls, else the kind given to `recordCost`). */
+export type CostGroupBy = 'user' | 'tenant' | 'workflow' | 'provider' | 'model' | 'kind' | 'day';
 
 /**
  * A point in time: a `Date`, epoch milliseconds, an ISO-8601 string, or a duration before now such as
@@ -44,12 +44,23 @@ export interface TraceListQuery {
   cursor?: string;
 }
 
-/** A time window and a row cap, for the report queries. */
+/**
+ * A time window and a row cap, for the report queries. Without `since` the window is the 24 hours before
+ * `until` (or now): pass `since: 0` for everything the store holds.
+ */
 export interface TimeRangeQuery {
   since?: TimeInput;
   until?: TimeInput;
   /** Rows per group, 1-1000. @default 50 */
   limit?: number;
+}
+
+/** Which spans of a trace `getTrace` returns, by start time. */
+export interface TracePageQuery {
+  /** Spans per page, 1-1000 (a page nests at most that deep, well within what JSON serialisation can take). @default 500 */
+  limit?: number;
+  /** Spans to skip. @default 0 */
+  offset?: number;
 }
 
 /** Arguments of `costReport`. */
@@ -79,7 +90,10 @@ export interface TraceSummary {
   inputTokens: number;
   outputTokens: number;
   llmCalls: number;
+  /** Spans the trace had, stored or not. */
   spanCount: number;
+  /** Spans stored; the others (past `store.maxSpansPerTrace`) are only counted and summed into this row. */
+  storedSpans: number;
   errorCount: number;
   /** `error.type` of the first failed span stored. */
   errorType: string | null;
@@ -135,10 +149,28 @@ export interface SpanNode extends SpanRecord {
   children: SpanNode[];
 }
 
-/** One trace as a tree. Spans whose parent is not stored (remote or lost) are roots too. */
+/** Which spans of a trace a `TraceTree` holds: "showing `shown` of `total` spans". */
+export interface TraceSpanPage {
+  /** Stored spans before this page (by start time). */
+  offset: number;
+  /** Spans in this page. */
+  shown: number;
+  /** Spans of the trace in the store. */
+  stored: number;
+  /** Spans the trace had, stored or only counted. */
+  total: number;
+  /** `offset` of the next page; null on the last. */
+  nextOffset: number | null;
+}
+
+/**
+ * One page of a trace as a tree. Spans whose parent is not in the page (remote, lost, not stored or on another
+ * page) are roots.
+ */
 export interface TraceTree {
   trace: TraceSummary;
   roots: SpanNode[];
+  page: TraceSpanPage;
 }
 
 /** Sibling spans whose time ranges overlap: they ran in parallel. */
@@ -162,12 +194,15 @@ export interface CostRow {
   inputTokens: number;
   outputTokens: number;
   llmCalls: number;
-  /** Calls without a price (their tokens count, their cost does not). */
+  /** LLM calls without a price (their tokens count, their cost does not). */
   unpricedCalls: number;
+  /** Calls whose trace was not sampled (counted and priced all the same; no trace to look at). */
+  unsampledCalls: number;
+  /** Traces the calls ran in, sampled or not. */
   traces: number;
 }
 
-/** Cost of provider calls in a time window, grouped. */
+/** Cost of provider calls in a time window, grouped. Every call counts, whether its trace was sampled or not. */
 export interface CostReport {
   groupBy: CostGroupBy;
   sinceMs: number | null;
@@ -176,7 +211,10 @@ export interface CostReport {
   total: Omit<CostRow, 'key'>;
 }
 
-/** Latency percentiles of one group of spans (nearest-rank percentiles). */
+/**
+ * Latency of one group of spans. Count, errors, average and max are exact; p50/p95 are the largest duration of
+ * the histogram bin holding the nearest rank (at most 9% above the exact value).
+ */
 export interface LatencyRow {
   key: string;
   /** Span role for node groups, provider for model groups. */
@@ -189,7 +227,7 @@ export interface LatencyRow {
   maxMs: number;
 }
 
-/** Slowest node types, providers and models. */
+/** Slowest node types, providers and models. The window is widened to whole 5-minute intervals. */
 export interface SlowestReport {
   sinceMs: number | null;
   untilMs: number | null;

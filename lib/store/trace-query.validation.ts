@@ -33,24 +33,35 @@ export interface TraceCursor {
 }
 
 export const TRACE_STATUSES: readonly TraceStatus[] = ['ok', 'error', 'unset'];
-export const COST_GROUPS: readonly CostGroupBy[] = ['user', 'tenant', 'workflow', 'provider', 'model', 'day'];
+export const COST_GROUPS: readonly CostGroupBy[] = ['user', 'tenant', 'workflow', 'provider', 'model', 'kind', 'day'];
 const LIST_KEYS = ['since', 'until', 'status', 'hasError', 'minDurationMs', 'user', 'workflow', 'service', 'name', 'limit', 'offset', 'cursor'];
 const RANGE_KEYS = ['since', 'until', 'limit'];
 const COST_KEYS = [...RANGE_KEYS, 'groupBy'];
+const PAGE_KEYS = ['limit', 'offset'];
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_TEXT = 200;
+/** Window of the reports when neither `since` nor a duration is given: the last 24 hours (indexed, bounded). */
+export const DEFAULT_REPORT_WINDOW_MS = 86_400_000;
+/** Spans per page of `getTrace`: default and most. */
+export const TRACE_PAGE_DEFAULT = 500;
+export const TRACE_PAGE_MAX = 1000;
+/** Control characters: never in a name, and a NUL would end the text SQLite compares (`%00` matched every trace). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function fail(field: string, value: unknown, allowed: string): never {
   throw new TraceQueryError(invalidTraceQuery(field, value, allowed));
 }
 
-/** Reads one argument; an empty string (an empty form field) counts as absent. */
+/** Reads one argument (own properties only); an empty string (an empty form field) counts as absent. */
 function field(raw: object, key: string): unknown {
+  if (!Object.hasOwn(raw, key)) return undefined;
   const value: unknown = (raw as Record<string, unknown>)[key];
   return value === '' || value === null ? undefined : value;
 }
 
 function rejectUnknown(raw: object, allowed: readonly string[]): void {
+  if (raw === null || typeof raw !== 'object') fail('query', raw, `an object of the parameters ${allowed.join(', ')}`);
   for (const [key, value] of Object.entries(raw)) {
     if (!allowed.includes(key) && value !== undefined) fail(key, value, `one of the parameters ${allowed.join(', ')}`);
   }
@@ -109,7 +120,9 @@ function parseEnum<T extends string>(name: string, value: unknown, allowed: read
 
 function parseText(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_TEXT) fail(name, value, `a string of at most ${MAX_TEXT} characters`);
+  if (typeof value !== 'string' || value.length > MAX_TEXT || CONTROL.test(value)) {
+    fail(name, value, `a string of at most ${MAX_TEXT} characters without control characters`);
+  }
   return value;
 }
 
@@ -163,17 +176,32 @@ export function parseTraceListQuery(raw: object, now = Date.now()): TraceListFil
   return filters;
 }
 
-/** Validates a time window and row cap. */
-export function parseRangeQuery(raw: object, now = Date.now()): TimeWindow & { limit: number } {
-  rejectUnknown(raw, RANGE_KEYS);
-  return { ...parseWindow(raw, now), limit: parseInteger('limit', field(raw, 'limit'), 1, 1000) ?? 50 };
+/** A report's window: as given, else the 24 hours before `until` (or now). */
+function parseReportWindow(raw: object, now: number): TimeWindow {
+  const w = parseWindow(raw, now);
+  return w.sinceMs === null ? { sinceMs: (w.untilMs ?? now) - DEFAULT_REPORT_WINDOW_MS, untilMs: w.untilMs } : w;
 }
 
-/** Validates `costReport` arguments. */
+/** Validates a report's time window (default: the last 24 hours) and row cap. */
+export function parseRangeQuery(raw: object, now = Date.now()): TimeWindow & { limit: number } {
+  rejectUnknown(raw, RANGE_KEYS);
+  return { ...parseReportWindow(raw, now), limit: parseInteger('limit', field(raw, 'limit'), 1, 1000) ?? 50 };
+}
+
+/** Validates `getTrace` paging: which spans of the trace, by start time. */
+export function parseTracePageQuery(raw: object): { limit: number; offset: number } {
+  rejectUnknown(raw, PAGE_KEYS);
+  return {
+    limit: parseInteger('limit', field(raw, 'limit'), 1, TRACE_PAGE_MAX) ?? TRACE_PAGE_DEFAULT,
+    offset: parseInteger('offset', field(raw, 'offset'), 0, 10_000_000) ?? 0,
+  };
+}
+
+/** Validates `costReport` arguments (default window: the last 24 hours). */
 export function parseCostQuery(raw: object, now = Date.now()): TimeWindow & { limit: number; groupBy: CostGroupBy } {
   rejectUnknown(raw, COST_KEYS);
   return {
-    ...parseWindow(raw, now),
+    ...parseReportWindow(raw, now),
     limit: parseInteger('limit', field(raw, 'limit'), 1, 1000) ?? 100,
     groupBy: parseEnum('groupBy', field(raw, 'groupBy'), COST_GROUPS) ?? 'model',
   };

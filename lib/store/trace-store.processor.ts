@@ -1,43 +1,46 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { CostLedger, CostLedgerEntry } from '../cost/cost.types.js';
 import { reportOnce, safeExecute } from '../core/safe-execute.js';
 import { getAttribution } from '../core/span-scope.js';
 import { describeThrown } from '../core/thrown-value.js';
 import { storeQueueFull } from '../tracing.messages.js';
-import { toSpanRow } from './span-row.js';
-import type { SpanWriter } from './span-writer.js';
+import { toSpanRow, type SpanRow } from './span-row.js';
+import type { WriterCounters } from './write/store-write.core.js';
+import type { StoreWriter } from './write/store-writer.js';
 
 /** Tuning of the store's span processor. */
 export interface TraceStoreProcessorOptions {
-  /** Spans waiting to be written; beyond it new spans are dropped and counted. */
+  /**
+   * Spans waiting to be written (queued here or in flight to the writer), and separately cost rows; beyond it
+   * new ones are dropped and counted. Cost rows have their own bound, so a flood of spans never pushes them out.
+   */
   maxQueueSize: number;
-  /** Spans per transaction; a full batch is written on the next turn of the event loop. @default 512 */
+  /** Spans per hand-over to the writer; a full batch goes on the next turn of the event loop. @default 512 */
   batchSize?: number;
-  /** Longest wait before a partial batch is written, in ms. @default 200 */
+  /** Longest wait before a partial batch is handed over, in ms. @default 200 */
   flushDelayMillis?: number;
 }
 
-/** What the processor did so far. */
-export interface TraceStoreProcessorCounters {
-  /** Spans waiting in the queue. */
+/** What the processor and its writer did so far. */
+export interface TraceStoreProcessorCounters extends WriterCounters {
+  /** Spans and cost rows waiting to be written. */
   queued: number;
-  /** Spans written to the database. */
-  written: number;
   /** Spans dropped because the queue was full. */
   dropped: number;
-  /** Spans lost to a database error. */
-  failed: number;
 }
 
 /**
- * Span processor of the trace store. `onEnd` only appends the finished span to a bounded queue (when full the
- * span is dropped and counted, never waited for); rows are built and written in batched transactions on a
- * later turn of the event loop, so a request never waits on SQLite. Nothing it does can throw into the app.
+ * Span processor of the trace store, and its cost ledger. `onEnd` and `record` only append to bounded queues
+ * (when full the span or cost row is dropped and counted, never waited for); rows are built on a later turn of
+ * the event loop and handed to the store's writer thread, which writes them in transactions, so a request never
+ * waits on SQLite. Nothing it does can throw into the app.
  */
-export class TraceStoreProcessor implements SpanProcessor {
+export class TraceStoreProcessor implements SpanProcessor, CostLedger {
   private queue: ReadableSpan[] = [];
+  private costs: CostLedgerEntry[] = [];
   private readonly workflows = new WeakMap<object, string>();
-  private readonly counters = { written: 0, dropped: 0, failed: 0 };
+  private readonly counters = { dropped: 0, failed: 0, costDropped: 0 };
   private failure: { message: string; at: number } | undefined;
   private readonly batchSize: number;
   private readonly flushDelayMillis: number;
@@ -46,7 +49,7 @@ export class TraceStoreProcessor implements SpanProcessor {
   private closed = false;
 
   constructor(
-    private readonly writer: SpanWriter,
+    private readonly writer: StoreWriter,
     private readonly options: TraceStoreProcessorOptions,
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? 512);
@@ -66,7 +69,7 @@ export class TraceStoreProcessor implements SpanProcessor {
     if (this.closed) return;
     safeExecute('trace store (span end)', () => {
       if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-      if (this.queue.length >= this.options.maxQueueSize) {
+      if (this.queue.length + this.writer.pending.spans >= this.options.maxQueueSize) {
         this.counters.dropped += 1;
         reportOnce('trace store queue', new Error(storeQueueFull(this.options.maxQueueSize)));
         return;
@@ -76,33 +79,56 @@ export class TraceStoreProcessor implements SpanProcessor {
     });
   }
 
-  /** Writes every queued span now. */
+  /** Queues the cost row of one provider call (sampled or not). */
+  record(call: CostLedgerEntry): void {
+    if (this.closed) return;
+    if (this.costs.length + this.writer.pending.costs >= this.options.maxQueueSize) {
+      this.counters.costDropped += 1;
+      reportOnce('trace store cost queue', new Error(storeQueueFull(this.options.maxQueueSize)));
+      return;
+    }
+    this.costs.push(call);
+    this.schedule();
+  }
+
+  /** Writes everything queued now; resolves once written. */
   forceFlush(): Promise<void> {
     this.drain(Infinity);
-    return Promise.resolve();
+    return this.writer.flush();
   }
 
   /** Writes what is queued and stops accepting spans. */
-  shutdown(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
     this.drain(Infinity);
     this.closed = true;
     this.cancelTimers();
-    return Promise.resolve();
+    await this.writer.flush();
   }
 
   /** Counts so far (a snapshot). */
   stats(): TraceStoreProcessorCounters {
-    return { queued: this.queue.length, ...this.counters };
+    const written = this.writer.counters();
+    return {
+      queued: this.queue.length + this.costs.length + this.writer.pending.spans + this.writer.pending.costs,
+      dropped: this.counters.dropped,
+      written: written.written,
+      failed: written.failed + this.counters.failed,
+      overCap: written.overCap,
+      costRows: written.costRows,
+      costDropped: written.costDropped + this.counters.costDropped,
+    };
   }
 
-  /** The last database error and when (epoch ms), if any. */
+  /** The last error that lost spans or cost rows (building rows here, or a database error in the writer), and when. */
   lastFailure(): { message: string; at: number } | undefined {
-    return this.failure;
+    const writer = this.writer.lastFailure();
+    if (!writer) return this.failure;
+    return !this.failure || writer.at >= this.failure.at ? writer : this.failure;
   }
 
   private schedule(): void {
-    if (this.queue.length >= this.batchSize) {
+    if (this.queue.length >= this.batchSize || this.costs.length >= this.batchSize) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
         this.drain(this.batchSize);
@@ -117,27 +143,31 @@ export class TraceStoreProcessor implements SpanProcessor {
     }
   }
 
-  /** Writes up to `limit` spans, a batch per transaction; what is left is scheduled again. */
+  /** Hands over up to `limit` spans (and as many cost rows) in batches; the rest is scheduled again. */
   private drain(limit: number): void {
     let budget = limit;
-    while (this.queue.length > 0 && budget > 0) {
-      const take = Math.min(this.batchSize, budget, this.queue.length);
-      const batch = this.queue.splice(0, take);
-      budget -= take;
-      this.writeBatch(batch);
+    while ((this.queue.length > 0 || this.costs.length > 0) && budget > 0) {
+      const take = Math.min(this.batchSize, budget);
+      const batch = this.queue.splice(0, Math.min(take, this.queue.length));
+      const costs = this.costs.splice(0, Math.min(take, this.costs.length));
+      budget -= Math.max(batch.length, costs.length);
+      this.handOver(batch, costs);
     }
-    if (this.queue.length > 0 && !this.closed) this.schedule();
+    if ((this.queue.length > 0 || this.costs.length > 0) && !this.closed) this.schedule();
   }
 
-  private writeBatch(batch: readonly ReadableSpan[]): void {
+  private handOver(batch: readonly ReadableSpan[], costs: CostLedgerEntry[]): void {
+    let rows: SpanRow[];
     try {
-      const rows = batch.map((span) => toSpanRow(span, this.workflows.get(span)));
-      this.counters.written += this.writer.write(rows);
+      rows = batch.map((span) => toSpanRow(span, this.workflows.get(span)));
     } catch (error) {
       this.counters.failed += batch.length;
+      this.counters.costDropped += costs.length;
       this.failure = { message: describeThrown(error).message, at: Date.now() };
       reportOnce('trace store write', error);
+      return;
     }
+    this.writer.write(rows, costs);
   }
 
   private cancelTimers(): void {

@@ -14,6 +14,17 @@ export function buildTree(spans: readonly SpanRecord[]): SpanNode[] {
   return roots.sort(byStart);
 }
 
+/** Every span of a tree, parents before children, without recursion (a chain of spans can be deep). */
+export function flattenTree(roots: readonly SpanNode[]): SpanRecord[] {
+  const out: SpanRecord[] = [];
+  const stack = [...roots].reverse();
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    out.push(node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return out;
+}
+
 /**
  * Start time, then end time: the SDK stamps start times with millisecond resolution, so a span that ran right
  * after a sibling often shares its start; the one that ended first started first.
@@ -67,8 +78,13 @@ export function parallelGroups(spans: readonly SpanRecord[]): ParallelGroup[] {
 }
 
 function toGroup(parentSpanId: string | null, parentName: string | null, members: SpanRecord[]): ParallelGroup {
-  const startMs = Math.min(...members.map((s) => s.startMs));
-  const endMs = Math.max(...members.map((s) => s.endMs));
+  // Loops, not Math.min(...spread): a group can hold more spans than a call takes arguments.
+  let startMs = Infinity;
+  let endMs = -Infinity;
+  for (const s of members) {
+    if (s.startMs < startMs) startMs = s.startMs;
+    if (s.endMs > endMs) endMs = s.endMs;
+  }
   return {
     parentSpanId,
     parentName,

@@ -11,9 +11,9 @@ import type { JobCost, WorkflowJob } from './workflow-job.js';
 export class WorkflowRunCostService {
   constructor(private readonly traces: TraceStoreService) {}
 
-  costOf(job: Pick<WorkflowJob, 'id' | 'traceId'>): JobCost | null {
+  async costOf(job: Pick<WorkflowJob, 'id' | 'traceId'>): Promise<JobCost | null> {
     if (!this.traces.enabled || !job.traceId) return null;
-    const tree = this.traces.getTrace(job.traceId);
+    const tree = await this.traces.getTrace(job.traceId);
     const run = tree && findSpan(tree.roots, (s) => s.role === 'workflow' && s.attributes[WorkflowAttributes.JOB_ID] === job.id);
     if (!run) return null;
     const count = (key: string) => (typeof run.attributes[key] === 'number' ? (run.attributes[key] as number) : 0);
@@ -26,10 +26,12 @@ export class WorkflowRunCostService {
   }
 }
 
-function findSpan(nodes: SpanNode[], match: (span: SpanNode) => boolean): SpanNode | undefined {
-  for (const node of nodes) {
-    const found = match(node) ? node : findSpan(node.children, match);
-    if (found) return found;
+/** Depth-first search with a stack of its own: a trace can nest deeper than the call stack goes. */
+function findSpan(roots: SpanNode[], match: (span: SpanNode) => boolean): SpanNode | undefined {
+  const stack = [...roots].reverse();
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (match(node)) return node;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   return undefined;
 }

@@ -53,11 +53,11 @@ export class WorkflowsController {
   @Get('runs/:jobId')
   async get(@Param('jobId') jobId: string): Promise<WorkflowJobView> {
     const job = this.jobs.find(jobId);
-    if (job) return job.view(job.status === 'running' ? undefined : this.costs.costOf(job));
+    if (job) return job.view(job.status === 'running' ? undefined : await this.costs.costOf(job));
     const queued = await this.queued.find(jobId);
     if (!queued) throw new NotFoundException(`No job "${jobId}"`);
     const finished = queued.status === 'completed' || queued.status === 'failed';
-    return { ...queued, ...(finished ? { cost: this.costs.costOf({ id: queued.jobId, traceId: queued.traceId ?? undefined }) } : {}) };
+    return { ...queued, ...(finished ? { cost: await this.costs.costOf({ id: queued.jobId, traceId: queued.traceId ?? undefined }) } : {}) };
   }
 
   @Delete('runs/:jobId')

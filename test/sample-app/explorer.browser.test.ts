@@ -65,7 +65,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
     );
     await tracing.forceFlush();
     const store = app.get(TraceStoreService);
-    const stored = new Set(store.listTraces({ limit: 100 }).traces.map((t) => t.traceId));
+    const stored = new Set((await store.listTraces({ limit: 100 })).traces.map((t) => t.traceId));
     assert.deepEqual(roots.filter((id) => !stored.has(id)), [], 'every demo trace is in the store');
   });
 

@@ -11,6 +11,7 @@ import { TraceStore } from '../../lib/store/trace-store.js';
 import { SCHEMA_VERSION } from '../../lib/store/trace-store.schema.js';
 import { storeQueueFull } from '../../lib/tracing.messages.js';
 import { createResearchWorkflow, FakeLlm, ResearchAgent, ResearchWorkflow, SearchTool } from './fixtures/demo-workflow.js';
+import { bulkFill } from './support/bulk-fill.js';
 import { openTracedStore, tempDir, testConfig, traceIdOf, type TracedStore } from './support/store-harness.js';
 
 const DAY_MS = 86_400_000;
@@ -45,7 +46,7 @@ describe('TraceStore', () => {
     const expectedInput = providerSpans.reduce((sum, s) => sum + Number(s.attributes[GenAiAttributes.USAGE_INPUT_TOKENS]), 0);
     assert.ok(expectedCost > 0, 'the demo calls are priced');
 
-    const page = traced.service.listTraces();
+    const page = await traced.service.listTraces();
     assert.equal(page.total, 1);
     const [summary] = page.traces;
     assert.equal(summary!.traceId, traceIdOf(finished[0]!));
@@ -61,7 +62,7 @@ describe('TraceStore', () => {
     assert.ok(Math.abs(summary!.costUsd - expectedCost) < 1e-12);
     assert.equal(summary!.inputTokens, expectedInput);
 
-    const tree = traced.service.getTrace(summary!.traceId)!;
+    const tree = (await traced.service.getTrace(summary!.traceId))!;
     assert.equal(tree.roots.length, 1);
     const root = tree.roots[0]!;
     assert.equal(root.role, 'workflow');
@@ -87,16 +88,16 @@ describe('TraceStore', () => {
     traced = openTracedStore(path);
     await new ResearchAgent(new FakeLlm(), new SearchTool()).run('find papers');
     await traced.flush();
-    const [summary] = traced.service.listTraces().traces;
+    const [summary] = (await traced.service.listTraces()).traces;
     assert.equal(summary!.name, 'invoke_agent researcher');
     assert.equal(summary!.llmCalls, 1);
-    const [agent] = traced.service.getTrace(summary!.traceId)!.roots;
+    const [agent] = (await traced.service.getTrace(summary!.traceId))!.roots;
     assert.deepEqual([agent!.role, agent!.nodeType], ['agent_task', 'researcher']);
     const [step, tool] = agent!.children;
     assert.deepEqual([step!.role, step!.nodeType], ['agent_step', 'researcher: planning']);
     assert.deepEqual([tool!.role, tool!.nodeType], ['tool', 'web_search']);
     assert.deepEqual(step!.children.map((c) => c.role), ['provider']);
-    assert.deepEqual(traced.service.slowest().nodes.map((n) => [n.key, n.detail]).sort(), [
+    assert.deepEqual((await traced.service.slowest()).nodes.map((n) => [n.key, n.detail]).sort(), [
       ['researcher', 'agent_task'],
       ['researcher: planning', 'agent_step'],
       ['web_search', 'tool'],
@@ -112,10 +113,10 @@ describe('TraceStore', () => {
     traced = undefined;
 
     traced = openTracedStore(path);
-    const page = traced.service.listTraces();
+    const page = await traced.service.listTraces();
     assert.equal(page.total, 1);
     assert.equal(page.traces[0]!.userId, 'bob');
-    const tree = traced.service.getTrace(page.traces[0]!.traceId)!;
+    const tree = (await traced.service.getTrace(page.traces[0]!.traceId))!;
     const ids: string[] = [];
     const walk = (nodes: typeof tree.roots) => nodes.forEach((n) => (ids.push(n.spanId), walk(n.children)));
     walk(tree.roots);
@@ -141,7 +142,7 @@ describe('TraceStore', () => {
     orphan.end();
     await traced.flush();
 
-    const byName = new Map(traced.service.listTraces().traces.map((t) => [t.name, t]));
+    const byName = new Map((await traced.service.listTraces()).traces.map((t) => [t.name, t]));
     const first = byName.get('root first')!;
     assert.equal(first.status, 'ok');
     assert.equal(first.rootSpanId, root.spanContext().spanId);
@@ -151,19 +152,18 @@ describe('TraceStore', () => {
     const partial = byName.get('orphan')!;
     assert.equal(partial.rootSpanId, null);
     assert.equal(partial.status, 'unset');
-    assert.deepEqual(traced.service.getTrace(partial.traceId)!.roots.map((r) => r.name), ['orphan']);
+    assert.deepEqual((await traced.service.getTrace(partial.traceId))!.roots.map((r) => r.name), ['orphan']);
 
     lostRoot.end();
     await traced.flush();
-    const completed = traced.service.getTrace(partial.traceId)!;
+    const completed = (await traced.service.getTrace(partial.traceId))!;
     assert.equal(completed.trace.name, 'lost root');
     assert.equal(completed.trace.spanCount, 2);
     assert.deepEqual(completed.roots.map((r) => [r.name, r.children.map((c) => c.name)]), [['lost root', ['orphan']]]);
   });
 
-  it('prunes traces older than retentionDays on its periodic timer', async () => {
-    mock.timers.enable({ apis: ['setInterval'] });
-    traced = openTracedStore(path, { retentionDays: 7 }, { pruneIntervalMillis: 60_000 });
+  it('prunes traces older than retentionDays as they are written', async () => {
+    traced = openTracedStore(path, { retentionDays: 7 });
     const { tracer } = traced;
     const now = Date.now();
     const old = tracer.startSpan('old', { startTime: now - 8 * DAY_MS });
@@ -171,11 +171,21 @@ describe('TraceStore', () => {
     old.end(now - 8 * DAY_MS + 10);
     tracer.startSpan('recent', { startTime: now - 6 * DAY_MS }).end(now - 6 * DAY_MS + 10);
     await traced.flush();
-    assert.deepEqual(traced.service.listTraces().traces.map((t) => t.name), ['recent', 'old']);
+    await traced.store.prune();
+    assert.deepEqual((await traced.service.listTraces()).traces.map((t) => t.name), ['recent']);
+    assert.equal((await traced.store.stats()).spans, 1, 'the spans of pruned traces go with them');
+  });
 
+  it('prunes on its periodic timer too', async () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    traced = openTracedStore(path, { retentionDays: 7 }, { pruneIntervalMillis: 60_000, inThread: true });
+    await traced.store.prune();
+    // Written behind the store's back: only the timer can find it.
+    bulkFill(traced.store.db, 3, { now: Date.now() - 8 * DAY_MS, windowMs: 1000 });
+    assert.equal((await traced.service.listTraces({ since: 0 })).total, 3);
     mock.timers.tick(60_000);
-    assert.deepEqual(traced.service.listTraces().traces.map((t) => t.name), ['recent']);
-    assert.equal(traced.store.stats().spans, 1, 'the spans of pruned traces go with them');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await traced.service.listTraces({ since: 0 })).total, 0);
   });
 
   it('keeps only the newest maxTraces, pruning at open', async () => {
@@ -186,8 +196,8 @@ describe('TraceStore', () => {
     traced = undefined;
 
     traced = openTracedStore(path, { maxTraces: 3 });
-    assert.deepEqual(traced.service.listTraces().traces.map((t) => t.name), ['trace 5', 'trace 4', 'trace 3']);
-    assert.equal(traced.store.stats().spans, 3);
+    assert.deepEqual((await traced.service.listTraces()).traces.map((t) => t.name), ['trace 5', 'trace 4', 'trace 3']);
+    assert.equal((await traced.store.stats()).spans, 3);
   });
 
   it('drops and counts spans when the queue is full, without waiting for the writer', async () => {
@@ -196,10 +206,10 @@ describe('TraceStore', () => {
     for (let i = 0; i < 50; i++) returned.push(runInSpan({ name: `burst ${i}`, role: 'manual' }, () => i));
     // Still the same turn of the event loop: every call returned although the writer has not run yet.
     assert.equal(returned.length, 50);
-    assert.deepEqual(traced.store.processor.stats(), { queued: 10, written: 0, dropped: 40, failed: 0 });
+    assert.deepEqual(traced.store.processor.stats(), { queued: 10, written: 0, dropped: 40, failed: 0, overCap: 0, costRows: 0, costDropped: 0 });
     await traced.flush();
-    assert.deepEqual(traced.store.processor.stats(), { queued: 0, written: 10, dropped: 40, failed: 0 });
-    assert.equal(traced.service.listTraces().total, 10);
+    assert.deepEqual(traced.store.processor.stats(), { queued: 0, written: 10, dropped: 40, failed: 0, overCap: 0, costRows: 0, costDropped: 0 });
+    assert.equal((await traced.service.listTraces()).total, 10);
     assert.equal(storeQueueFull(10).includes('store.maxQueueSize'), true);
   });
 
@@ -211,14 +221,14 @@ describe('TraceStore', () => {
 
     const spansIn = traced.finished().length;
     assert.equal(spansIn, 1000 * ResearchWorkflow.SPANS_PER_RUN);
-    const stats = traced.store.stats();
+    const stats = await traced.store.stats();
     assert.equal(stats.spans, spansIn);
     assert.equal(stats.traces, 1000);
     assert.equal(stats.written, spansIn);
     assert.equal(stats.dropped, 0);
     const incomplete = traced.store.db.prepare('SELECT COUNT(*) AS n FROM traces WHERE span_count != ? OR has_root = 0').get(ResearchWorkflow.SPANS_PER_RUN) as { n: number };
     assert.equal(incomplete.n, 0);
-    assert.equal(traced.service.costReport({ groupBy: 'user' }).rows.length, 10);
+    assert.equal((await traced.service.costReport({ groupBy: 'user' })).rows.length, 10);
   });
 
   it('counts a failed write and never lets it reach the traced call', async () => {
@@ -228,10 +238,10 @@ describe('TraceStore', () => {
     const value = runInSpan({ name: 'unlucky', role: 'manual' }, () => 'still works');
     await traced.flush();
     assert.equal(value, 'still works');
-    assert.deepEqual(traced.store.processor.stats(), { queued: 0, written: 0, dropped: 0, failed: 1 });
+    assert.deepEqual(traced.store.processor.stats(), { queued: 0, written: 0, dropped: 0, failed: 1, overCap: 0, costRows: 0, costDropped: 0 });
   });
 
-  it('fails bootstrap with an install hint when better-sqlite3 is missing', () => {
+  it('fails bootstrap with an install hint when better-sqlite3 is missing', async () => {
     assert.throws(
       () => loadSqliteDriver('better-sqlite3-not-installed'),
       (error: unknown) =>
@@ -254,7 +264,7 @@ describe('TraceStore', () => {
     traced = openTracedStore(':memory:');
     runInSpan({ name: 'ephemeral', role: 'manual' }, () => undefined);
     await traced.flush();
-    assert.deepEqual(traced.service.listTraces().traces.map((t) => t.name), ['ephemeral']);
+    assert.deepEqual((await traced.service.listTraces()).traces.map((t) => t.name), ['ephemeral']);
   });
 
   it('writes queued spans on close and ignores spans after it', async () => {
@@ -267,6 +277,6 @@ describe('TraceStore', () => {
     assert.equal(store.isOpen, false);
     await traced.close();
     traced = openTracedStore(path);
-    assert.deepEqual(traced.service.listTraces().traces.map((t) => t.name), ['before close']);
+    assert.deepEqual((await traced.service.listTraces()).traces.map((t) => t.name), ['before close']);
   });
 });

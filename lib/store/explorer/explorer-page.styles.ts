@@ -73,6 +73,7 @@ table.grid { width: 100%; border-collapse: collapse; }
 .sharebar i { display: block; height: 8px; border-radius: 4px; background: #9b8afb; }
 .more { margin-top: 12px; }
 .back { display: inline-block; margin-bottom: 12px; font-weight: 550; }
+.page-note { margin: 0 0 10px; padding: 8px 12px; border-radius: 8px; background: #fffaeb; color: #93370d; font-size: 13px; }
 .trace-head { display: flex; align-items: center; gap: 12px; margin-bottom: 14px; }
 .meta { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px 18px; }
 .meta div span { display: block; font-size: 11px; text-transform: uppercase; letter-spacing: .4px; color: var(--muted); font-weight: 600; }

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../../config/resolved-config.js';
 import { TRACING_CONFIG } from '../../tracing.constants.js';
 import { TracingService } from '../../tracing.service.js';
-import { explorerWithoutStore } from '../../tracing.messages.js';
+import { explorerDeployedWithoutToken, explorerWithoutStore } from '../../tracing.messages.js';
 import { TraceStoreService } from '../trace-store.service.js';
 import { mountExplorer, normalizeBase } from './explorer.routes.js';
 
@@ -38,7 +38,12 @@ export class ExplorerMount implements OnModuleInit {
     }
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
-    mountExplorer(adapter, { path: explorer.path, token: explorer.token, health: () => this.tracing?.health() }, this.traces);
+    mountExplorer(
+      adapter,
+      { path: explorer.path, token: explorer.token, allowedHosts: explorer.allowedHosts, health: () => this.tracing?.health() },
+      this.traces,
+    );
+    if (explorer.deployed && !explorer.token) this.logger.warn(explorerDeployedWithoutToken());
     this.mountedAt = normalizeBase(explorer.path) || '/';
   }
 }

@@ -44,13 +44,35 @@ export function renderExplorerPage(options: ExplorerPageOptions): string {
 
 /** Answer of a page request without the token: says how to get in, shows nothing from the store. */
 export function renderUnauthorizedPage(basePath: string, tokenWasWrong: boolean): string {
+  return refusalPage(
+    'Explorer token required',
+    `<p>This trace explorer is protected by a token (option <code>explorer.token</code> or <code>TRACING_EXPLORER_TOKEN</code>).
+Enter it below, or call the JSON API with <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+${tokenWasWrong ? '<p class="err">That token is not valid.</p>\n' : ''}<form method="get" action="${escapeHtml(basePath || '/')}">
+<input type="password" name="token" placeholder="Explorer token" aria-label="Explorer token" autofocus required>
+<button type="submit">Open</button>
+</form>`,
+  );
+}
+
+/** Answer of a page request the explorer does not serve at all (not local, or a foreign `Host`). */
+export function renderForbiddenPage(reason: string): string {
+  return refusalPage(
+    'Explorer not available here',
+    `<p>${escapeHtml(reason)}.</p>
+<p>Open it on the machine that runs the app (<code>http://localhost:&lt;port&gt;</code>), or set a token to reach it from elsewhere;
+see "Running the explorer safely" in the nestjs-ai-tracing README.</p>`,
+  );
+}
+
+function refusalPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>Trace explorer · token required</title>
+<title>Trace explorer · ${escapeHtml(title.toLowerCase())}</title>
 <style>
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: #f5f6fa; color: #1b2130;
   font: 14px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, sans-serif; }
@@ -66,13 +88,8 @@ button { font: inherit; font-weight: 600; padding: 7px 14px; border: 0; border-r
 </head>
 <body>
 <main>
-<h1>Explorer token required</h1>
-<p>This trace explorer is protected by a token (option <code>explorer.token</code> or <code>TRACING_EXPLORER_TOKEN</code>).
-Enter it below, or call the JSON API with <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-${tokenWasWrong ? '<p class="err">That token is not valid.</p>\n' : ''}<form method="get" action="${escapeHtml(basePath || '/')}">
-<input type="password" name="token" placeholder="Explorer token" aria-label="Explorer token" autofocus required>
-<button type="submit">Open</button>
-</form>
+<h1>${escapeHtml(title)}</h1>
+${body}
 </main>
 </body>
 </html>`;

@@ -11,8 +11,11 @@ export const PAGE_SCRIPT_CORE = String.raw`
   var banner = document.getElementById('banner');
   var stats = document.getElementById('stats');
   var ROLES = { workflow: 'workflow', node: 'node', provider: 'llm', agent_task: 'agent', agent_step: 'step', tool: 'tool', http: 'http', websocket: 'ws', queue: 'queue', rpc: 'rpc', event: 'event', manual: 'span' };
-  var RANGES = [['', 'All time'], ['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']];
-  var GROUPS = [['user', 'User'], ['tenant', 'Tenant'], ['workflow', 'Workflow'], ['provider', 'Provider'], ['model', 'Model'], ['day', 'Day']];
+  var REPORT_RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']];
+  // Reports cover a window (the last 24 hours unless chosen); the trace list can show everything, newest first.
+  var RANGES = [['', 'All time']].concat(REPORT_RANGES);
+  var DEFAULT_REPORT_RANGE = '24h';
+  var GROUPS = [['user', 'User'], ['tenant', 'Tenant'], ['workflow', 'Workflow'], ['provider', 'Provider'], ['model', 'Model'], ['kind', 'Kind'], ['day', 'Day']];
 
   // ---- DOM helpers ----
   function h(tag, attrs) {
@@ -108,8 +111,13 @@ export const PAGE_SCRIPT_CORE = String.raw`
       stats.textContent = '';
       add(stats, [fmtInt(s.traces) + ' traces · ' + fmtInt(s.spans) + ' spans']);
       if (s.dropped > 0) add(stats, h('span', { class: 'warn' }, ' · ' + fmtInt(s.dropped) + ' dropped'));
+      addStoreBounds(s);
       addPipelineHealth(s.health);
     }).catch(function () { stats.textContent = ''; });
+  }
+  // Spans the store counted but did not keep: past the per-trace cap.
+  function addStoreBounds(s) {
+    if (s.overCap > 0) add(stats, h('span', { class: 'warn', title: 'spans past store.maxSpansPerTrace: counted on their trace, not stored' }, ' · ' + fmtInt(s.overCap) + ' over the per-trace cap'));
   }
   // The export pipeline's state (TracingService.health()): a warning per failing exporter, its losses on hover.
   function addPipelineHealth(health) {
@@ -145,7 +153,7 @@ export const PAGE_SCRIPT_CORE = String.raw`
       a.classList.toggle('active', a.getAttribute('data-tab') === (tab === 'trace' ? 'traces' : tab));
     });
     refreshStats();
-    if (tab === 'trace' && r.parts[1]) return showTrace(decodeURIComponent(r.parts[1]));
+    if (tab === 'trace' && r.parts[1]) return showTrace(decodeURIComponent(r.parts[1]), r.params);
     if (tab === 'cost') return showCost(r.params);
     if (tab === 'slowest') return showSlowest(r.params);
     if (tab === 'errors') return showErrors(r.params);

@@ -6,21 +6,22 @@ export const PAGE_SCRIPT_REPORTS = String.raw`
   // ---- cost ----
   function showCost(params) {
     var groupBy = params.get('groupBy') || 'user';
-    var since = params.get('since') || '';
+    var since = params.get('since') || DEFAULT_REPORT_RANGE;
     var seg = h('div', { class: 'segmented', id: 'cost-groups' }, GROUPS.map(function (g) {
       return h('button', { type: 'button', class: g[0] === groupBy ? 'active' : null, 'data-group': g[0], onclick: function () { go('cost', { groupBy: g[0], since: since }); } }, g[1]);
     }));
-    var range = select('since', RANGES, since);
+    var range = select('since', REPORT_RANGES, since);
     range.addEventListener('change', function () { go('cost', { groupBy: groupBy, since: range.value }); });
     var kpis = h('div', { class: 'cards', id: 'cost-totals' });
     var label = (GROUPS.filter(function (g) { return g[0] === groupBy; })[0] || [groupBy, groupBy])[1];
-    var list = table('cost-table', [label, 'Cost', 'Share', 'LLM calls', 'Input tokens', 'Output tokens', 'Traces', 'Unpriced calls'], [1, 2, 3, 4, 5, 6, 7]);
+    var list = table('cost-table', [label, 'Cost', 'Share', 'LLM calls', 'Input tokens', 'Output tokens', 'Traces', 'Unpriced calls', 'Not sampled'], [1, 2, 3, 4, 5, 6, 7, 8]);
     add(view, [h('section', { class: 'card' }, h('div', { class: 'toolbar' }, h('h2', null, 'Cost by'), seg, field('Time', range))), kpis,
       h('section', { class: 'card' }, list)]);
     api('/cost', { groupBy: groupBy, since: since, limit: 200 }).then(function (r) {
       var t = r.total;
       [['Total cost', fmtUsd(t.costUsd)], ['LLM calls', fmtInt(t.llmCalls)], ['Input tokens', fmtInt(t.inputTokens)],
-        ['Output tokens', fmtInt(t.outputTokens)], ['Traces', fmtInt(t.traces)], ['Unpriced calls', fmtInt(t.unpricedCalls)]].forEach(function (k) {
+        ['Output tokens', fmtInt(t.outputTokens)], ['Traces', fmtInt(t.traces)], ['Unpriced calls', fmtInt(t.unpricedCalls)],
+        ['Calls not sampled', fmtInt(t.unsampledCalls)]].forEach(function (k) {
         kpis.appendChild(h('div', { class: 'kpi' }, h('span', null, k[0]), h('b', null, k[1])));
       });
       var tbody = list.querySelector('tbody');
@@ -35,9 +36,10 @@ export const PAGE_SCRIPT_REPORTS = String.raw`
           h('td', { class: 'num' }, fmtInt(row.inputTokens)),
           h('td', { class: 'num' }, fmtInt(row.outputTokens)),
           h('td', { class: 'num' }, fmtInt(row.traces)),
-          h('td', { class: 'num' }, row.unpricedCalls > 0 ? fmtInt(row.unpricedCalls) : '–')));
+          h('td', { class: 'num' }, row.unpricedCalls > 0 ? fmtInt(row.unpricedCalls) : '–'),
+          h('td', { class: 'num muted', title: 'calls whose trace was not sampled: in the cost, not in the trace list' }, row.unsampledCalls > 0 ? fmtInt(row.unsampledCalls) : '–')));
       });
-      if (r.rows.length === 0) emptyRow(tbody, 8, 'No LLM calls in this time range.');
+      if (r.rows.length === 0) emptyRow(tbody, 9, 'No LLM calls in this time range.');
     }).catch(showError);
   }
 
@@ -62,8 +64,8 @@ export const PAGE_SCRIPT_REPORTS = String.raw`
     return list;
   }
   function showSlowest(params) {
-    var since = params.get('since') || '';
-    var range = select('since', RANGES, since);
+    var since = params.get('since') || DEFAULT_REPORT_RANGE;
+    var range = select('since', REPORT_RANGES, since);
     range.addEventListener('change', function () { go('slowest', { since: range.value }); });
     add(view, h('section', { class: 'card' }, h('div', { class: 'toolbar' }, h('h2', null, 'Slowest nodes and providers'), h('span', { class: 'muted' }, 'nearest-rank p50 / p95, slowest p95 first'), field('Time', range))));
     api('/slowest', { since: since, limit: 25 }).then(function (r) {
@@ -78,8 +80,8 @@ export const PAGE_SCRIPT_REPORTS = String.raw`
 
   // ---- errors ----
   function showErrors(params) {
-    var since = params.get('since') || '';
-    var range = select('since', RANGES, since);
+    var since = params.get('since') || DEFAULT_REPORT_RANGE;
+    var range = select('since', REPORT_RANGES, since);
     range.addEventListener('change', function () { go('errors', { since: range.value }); });
     var list = table('errors-table', ['Error type', 'Traces', 'Spans', 'Last seen', 'Last message', ''], [1, 2]);
     add(view, [h('section', { class: 'card' }, h('div', { class: 'toolbar' }, h('h2', null, 'Errors by type'), field('Time', range))), h('section', { class: 'card' }, list)]);

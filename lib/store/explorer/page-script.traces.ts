@@ -61,14 +61,36 @@ export const PAGE_SCRIPT_TRACES = String.raw`
   }
 
   // ---- one trace: waterfall ----
-  function showTrace(id) {
+  function showTrace(id, params) {
     add(view, h('a', { href: '#/traces', class: 'back' }, '← All traces'));
-    api('/traces/' + encodeURIComponent(id)).then(renderTrace).catch(showError);
+    api('/traces/' + encodeURIComponent(id), { offset: params && params.get('offset') }).then(renderTrace).catch(showError);
+  }
+  // Rows of the waterfall, parents before children, with a stack of its own: a trace can nest deeper than recursion goes.
+  function waterfallRows(roots) {
+    var rows = [];
+    var stack = roots.slice().reverse().map(function (n) { return { span: n, depth: 0 }; });
+    while (stack.length > 0) {
+      var r = stack.pop();
+      rows.push(r);
+      for (var i = r.span.children.length - 1; i >= 0; i--) stack.push({ span: r.span.children[i], depth: r.depth + 1 });
+    }
+    return rows;
+  }
+  // "Showing N of M spans", when the page does not hold the whole trace, with links to the other pages.
+  function pageNote(data) {
+    var p = data.page;
+    if (!p || (p.offset === 0 && p.nextOffset === null && p.stored === p.total)) return null;
+    var id = data.trace.traceId;
+    var text = 'Showing spans ' + fmtInt(p.offset + 1) + '–' + fmtInt(p.offset + p.shown) + ' of ' + fmtInt(p.total);
+    if (p.stored < p.total) text += ' (' + fmtInt(p.stored) + ' stored; ' + fmtInt(p.total - p.stored) + ' past the per-trace cap were counted, not stored)';
+    return h('div', { class: 'page-note', id: 'span-page' }, text + '. ',
+      p.offset > 0 ? h('a', { href: '#/trace/' + id + (p.offset > 500 ? '?offset=' + (p.offset - 500) : '') }, '← earlier spans') : null,
+      p.offset > 0 && p.nextOffset !== null ? ' · ' : null,
+      p.nextOffset !== null ? h('a', { href: '#/trace/' + id + '?offset=' + p.nextOffset }, 'later spans →') : null);
   }
   function renderTrace(data) {
     var t = data.trace;
-    var rows = [];
-    (function walk(nodes, depth) { nodes.forEach(function (n) { rows.push({ span: n, depth: depth }); walk(n.children, depth + 1); }); })(data.roots, 0);
+    var rows = waterfallRows(data.roots);
     var t0 = rows.reduce(function (m, r) { return Math.min(m, r.span.startMs); }, t.startMs);
     var t1 = rows.reduce(function (m, r) { return Math.max(m, r.span.endMs); }, t.endMs);
     var total = Math.max(t1 - t0, 0.001);
@@ -103,6 +125,7 @@ export const PAGE_SCRIPT_TRACES = String.raw`
     rows.forEach(function (r) { roles[r.span.role || 'other'] = true; });
     add(view, h('section', { class: 'card' },
       h('div', { class: 'card-head' }, h('h2', null, 'Waterfall'), h('span', { class: 'muted' }, 'click a span for its attributes and events')),
+      pageNote(data),
       wf,
       h('div', { class: 'legend', style: 'margin-top:10px' }, Object.keys(roles).map(function (role) {
         return h('span', null, h('i', { class: 'role-' + role }), ROLES[role] || 'span');

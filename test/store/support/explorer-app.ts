@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import type { ExplorerOptions } from '../../../lib/config/tracing-options.interface.js';
+import type { ExplorerOptions, TraceStoreOptions } from '../../../lib/config/tracing-options.interface.js';
 import { traceStoreProviders } from '../../../lib/store/store.providers.js';
 import type { TraceStore } from '../../../lib/store/trace-store.js';
 import { TRACE_STORE, TRACING_CONFIG } from '../../../lib/tracing.constants.js';
@@ -15,12 +15,24 @@ export interface ExplorerApp {
   close(): Promise<void>;
 }
 
+/** Where the app listens and how its store is set up, besides the file. */
+export interface ExplorerAppOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  store?: TraceStoreOptions;
+}
+
 /**
- * Starts a real Nest app (Express or Fastify, 127.0.0.1, port 0) with the store and explorer providers over
- * the store file at `path`.
+ * Starts a real Nest app (Express or Fastify, port 0) with the store and explorer providers over the store file
+ * at `path`. `url` always points at 127.0.0.1.
  */
-export async function startExplorerApp(platform: 'express' | 'fastify', path: string, explorer: ExplorerOptions = {}): Promise<ExplorerApp> {
-  const config = testConfig({ store: { path }, explorer: { enabled: true, ...explorer } });
+export async function startExplorerApp(
+  platform: 'express' | 'fastify',
+  path: string,
+  explorer: ExplorerOptions = {},
+  options: ExplorerAppOptions = {},
+): Promise<ExplorerApp> {
+  const config = testConfig({ store: { ...options.store, path }, explorer: { enabled: true, ...explorer } });
   const moduleRef = await Test.createTestingModule({
     providers: [{ provide: TRACING_CONFIG, useValue: config }, ...traceStoreProviders],
   }).compile();
@@ -28,8 +40,9 @@ export async function startExplorerApp(platform: 'express' | 'fastify', path: st
     platform === 'fastify'
       ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
       : moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  await app.listen(0, options.host ?? '127.0.0.1');
+  const { port } = (app.getHttpServer() as { address(): { port: number } }).address();
+  const url = `http://127.0.0.1:${port}`;
   return {
     app,
     url,

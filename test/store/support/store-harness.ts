@@ -72,7 +72,7 @@ export function openTracedStore(
     captureContent: false,
     maxContentLength: 4096,
     isSecretKey: () => false,
-    recorder: new ProviderCallCostRecorder(config, new CostService(config)),
+    recorder: new ProviderCallCostRecorder(config, new CostService(config, traceStore.processor)),
   });
   return {
     config,

@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
+import { CostService, TraceStoreService } from '../../lib/index.js';
+import { createTracedApp, PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
+import { tempDir } from '../store/support/store-harness.js';
+import { RESEARCH_PROVIDERS, ResearchController, researchSteps, stepCost } from './fixtures/research.app.js';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** A client that asks not to be sampled: the flags byte is 00. */
+const UNSAMPLED = `00-${TRACE_ID}-00f067aa0ba902b7-00`;
+
+function header(request: unknown, name: string): string | undefined {
+  const value = (request as { headers?: Record<string, unknown> }).headers?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const runCost = (n: number) => researchSteps(n).reduce((sum, step) => sum + stepCost(step), 0);
+
+for (const platform of PLATFORMS) {
+  describe(`cost of unsampled requests on ${platform}`, () => {
+    const tmp = tempDir();
+    let traced: TracedApp | undefined;
+
+    afterEach(async () => {
+      await traced?.close();
+      traced = undefined;
+    });
+    after(() => tmp.remove());
+
+    async function start(name: string, http: { trustRemoteSampling?: boolean } = {}): Promise<TracedApp> {
+      traced = await createTracedApp({
+        platform,
+        controllers: [ResearchController],
+        providers: RESEARCH_PROVIDERS,
+        tracing: { store: { path: join(tmp.dir, `${name}.db`) }, http: { userId: (request) => header(request, 'x-user-id'), ...http } },
+      });
+      return traced;
+    }
+
+    it("puts an unsampled request's LLM cost in the cost reports, under its user", async () => {
+      const app = await start('honoured');
+      const response = await fetch(`${app.url}/research/3`, { headers: { traceparent: UNSAMPLED, 'x-user-id': 'mallory' } });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('traceresponse') ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`), 'the remote flag was honoured');
+      await app.tracing.forceFlush();
+      assert.deepEqual(app.spans(), [], 'nothing was sampled');
+
+      // In memory: CostService already got it.
+      const [inMemory] = app.app.get(CostService).report({ groupBy: ['user'] });
+      assert.deepEqual(inMemory!.key, { user: 'mallory' });
+      assert.equal(inMemory!.calls, 3);
+      assert.ok(Math.abs(inMemory!.totalUsd - runCost(3)) < 1e-12);
+
+      // And in the store, which kept no trace of the request.
+      const store = app.app.get(TraceStoreService);
+      assert.equal((await store.listTraces()).total, 0);
+      const report = await store.costReport({ groupBy: 'user' });
+      assert.deepEqual(
+        report.rows.map((r) => [r.key, r.llmCalls, r.unsampledCalls, r.traces]),
+        [['mallory', 3, 3, 1]],
+      );
+      assert.ok(Math.abs(report.rows[0]!.costUsd - runCost(3)) < 1e-12);
+    });
+
+    it('samples by sampleRate instead of the client flag with http.trustRemoteSampling: false, in the same trace', async () => {
+      const app = await start('edge', { trustRemoteSampling: false });
+      const response = await fetch(`${app.url}/research/4`, { headers: { traceparent: UNSAMPLED, 'x-user-id': 'mallory' } });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('traceresponse') ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+      await app.tracing.forceFlush();
+      const request = app.spans().find((s) => s.name === 'GET /research/:n')!;
+      assert.equal(request.spanContext().traceId, TRACE_ID, 'the trace still joins the caller');
+      assert.equal(request.parentSpanContext?.spanId, '00f067aa0ba902b7');
+      const store = app.app.get(TraceStoreService);
+      const [trace] = (await store.listTraces()).traces;
+      assert.equal(trace!.traceId, TRACE_ID);
+      assert.equal((await store.costReport({ groupBy: 'user' })).rows[0]!.unsampledCalls, 0);
+    });
+  });
+}
