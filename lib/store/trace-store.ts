@@ -37,6 +37,8 @@ export interface TraceStoreStats extends TraceStoreProcessorCounters {
   spans: number;
   /** Cost rows in the store (one per provider call, sampled or not). */
   costRows: number;
+  /** Spans of the stored traces counted past `store.maxSpansPerTrace` and not stored. */
+  spansOverCap: number;
   /** Bytes of the database in use (its bound is `store.maxSizeMb`). */
   sizeBytes: number;
 }
@@ -118,7 +120,7 @@ export class TraceStore implements StoreHealthSource {
 
   /** Row counts and size (read by the query runner) and processor counters. */
   async stats(): Promise<TraceStoreStats> {
-    const [[counts]] = (await this.reader.run([countsSql()])) as [[Pick<TraceStoreStats, 'traces' | 'spans' | 'costRows' | 'sizeBytes'>]];
+    const [[counts]] = (await this.reader.run([countsSql()])) as [[Pick<TraceStoreStats, 'traces' | 'spans' | 'costRows' | 'spansOverCap' | 'sizeBytes'>]];
     return { path: this.path, ...this.processor.stats(), ...counts };
   }
 

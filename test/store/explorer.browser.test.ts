@@ -5,7 +5,22 @@ import type { Browser, Page } from 'playwright-core';
 import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } from '../support/browser.js';
 import { createResearchWorkflow, createSupportWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
+import { context, trace } from '@opentelemetry/api';
 import { openTracedStore, tempDir, traceIdOf } from './support/store-harness.js';
+
+/** One trace of 700 spans in a store that keeps 600 per trace: more than a page, and past the cap. */
+async function seedLongTrace(path: string): Promise<string> {
+  const traced = openTracedStore(path, { maxSpansPerTrace: 600 });
+  const root = traced.tracer.startSpan('batch import');
+  for (let i = 0; i < 699; i++) {
+    traced.tracer.startSpan(`row ${i}`, { startTime: Date.now() + i }, trace.setSpan(context.active(), root)).end(Date.now() + i + 1);
+  }
+  root.end(Date.now() + 800);
+  await traced.flush();
+  const traceId = root.spanContext().traceId;
+  await traced.close();
+  return traceId;
+}
 
 /** The demo flow for a few users: research runs (parallel nodes, one failing) and support chats. */
 async function seedDemo(path: string): Promise<{ okResearchTraceId: string; traces: number }> {
@@ -117,6 +132,7 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
       await page.locator('#cost-table tbody tr').first().waitFor();
       assert.deepEqual(await keys(), ['claude-haiku', 'gpt-4o-mini']);
       assert.match((await page.locator('#cost-totals').textContent())!, /Total cost\$/);
+      assert.equal(await page.locator('select[name=since]').inputValue(), '24h', 'reports cover the last 24 hours unless asked');
       await page.screenshot({ path: artifactPath('explorer-cost.png'), fullPage: true });
     });
 
@@ -129,6 +145,35 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
       await page.click('nav a[data-tab="errors"]');
       await page.locator('#errors-table tbody tr').first().waitFor();
       assert.match((await page.locator('#errors-table tbody').textContent())!, /RateLimitError/);
+    });
+  });
+
+  describe('a trace longer than a page and than the per-trace cap', () => {
+    const longPath = join(tmp.dir, 'long.db');
+    let app: ExplorerApp;
+    let traceId: string;
+
+    before(async () => {
+      traceId = await seedLongTrace(longPath);
+      app = await startExplorerApp('fastify', longPath);
+    });
+
+    after(() => app.close());
+
+    it('shows one page of spans, says which, and links to the next', async () => {
+      await page.goto(`${app.url}/_tracing#/trace/${traceId}`);
+      const note = page.locator('#span-page');
+      await note.waitFor();
+      assert.equal(
+        await note.textContent(),
+        'Showing spans 1–500 of 700 (600 stored; 100 past the per-trace cap were counted, not stored). later spans →',
+      );
+      assert.equal(await page.locator('#waterfall .wf-row[data-span-id]').count(), 500);
+      assert.match((await page.locator('#stats').textContent())!, /100 over the per-trace cap/);
+      await note.locator('a', { hasText: 'later spans' }).click();
+      await page.locator('#span-page', { hasText: /^Showing spans 501–600 of 700/ }).waitFor();
+      assert.equal(await page.locator('#waterfall .wf-row[data-span-id]').count(), 100);
+      await page.screenshot({ path: artifactPath('explorer-long-trace.png'), fullPage: true });
     });
   });
 

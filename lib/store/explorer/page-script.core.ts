@@ -117,7 +117,7 @@ export const PAGE_SCRIPT_CORE = String.raw`
   }
   // Spans the store counted but did not keep: past the per-trace cap.
   function addStoreBounds(s) {
-    if (s.overCap > 0) add(stats, h('span', { class: 'warn', title: 'spans past store.maxSpansPerTrace: counted on their trace, not stored' }, ' · ' + fmtInt(s.overCap) + ' over the per-trace cap'));
+    if (s.spansOverCap > 0) add(stats, h('span', { class: 'warn', title: 'spans past store.maxSpansPerTrace: counted on their trace, not stored' }, ' · ' + fmtInt(s.spansOverCap) + ' over the per-trace cap'));
   }
   // The export pipeline's state (TracingService.health()): a warning per failing exporter, its losses on hover.
   function addPipelineHealth(health) {

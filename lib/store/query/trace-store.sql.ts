@@ -150,11 +150,12 @@ export function errorSummarySql(q: TimeWindow & { limit: number }): SqlQuery {
   };
 }
 
-/** Row counts of the store, and the bytes of its pages in use (free pages are reused before the file grows). */
+/** Row counts of the store (spans past the per-trace cap of the stored traces too), and the bytes of its pages in use (free pages are reused before the file grows). */
 export function countsSql(): SqlQuery {
   return {
     sql: `SELECT (SELECT COUNT(*) FROM traces) AS traces, (SELECT COUNT(*) FROM spans) AS spans,
       (SELECT COUNT(*) FROM cost_calls) AS costRows,
+      (SELECT COALESCE(SUM(span_count - stored_spans), 0) FROM traces) AS spansOverCap,
       ((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()))
         * (SELECT page_size FROM pragma_page_size()) AS sizeBytes`,
     params: [],
