@@ -108,6 +108,7 @@ export type { BullMqSpanLike } from './queues/bullmq-span.js';
 
 export { TraceStoreService } from './store/trace-store.service.js';
 export { TraceQueryError } from './store/trace-query.validation.js';
+export { TraceQueryTimeoutError } from './store/query/store-query.js';
 export type { TraceStore, TraceStoreStats } from './store/trace-store.js';
 export type {
   CostReport,
@@ -126,6 +127,8 @@ export type {
   TimeRangeQuery,
   TraceListPage,
   TraceListQuery,
+  TracePageQuery,
+  TraceSpanPage,
   TraceStatus,
   TraceSummary,
   TraceTree,

@@ -72,6 +72,7 @@ async function explorerState(statsUrl: string): Promise<'open' | 'token' | 'off'
 export function withoutCredentials(url: string): string {
   try {
     const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '(invalid URL)';
     if (parsed.username === '' && parsed.password === '') return url;
     parsed.username = '';
     parsed.password = '';
