@@ -26,7 +26,7 @@ export interface TraceStoreTuning {
   flushDelayMillis?: number;
   /** How often retention runs besides the checks after each write, in ms. @default 600000 (10 minutes) */
   pruneIntervalMillis?: number;
-  /** Write and read on the caller's thread instead of worker threads. @default true only for `:memory:` */
+  /** Write and read on the caller's thread instead of worker threads. @default true only for `:memory:` and a given `driver` */
   inThread?: boolean;
 }
 
@@ -66,7 +66,8 @@ export class TraceStore implements StoreHealthSource {
     readonly config: TraceStoreConfig,
     tuning: TraceStoreTuning,
   ) {
-    const inThread = tuning.inThread ?? path === ':memory:';
+    // A `:memory:` database and a driver passed in (tests) exist only in this thread.
+    const inThread = tuning.inThread ?? (path === ':memory:' || tuning.driver !== undefined);
     const writeTuning = { pruneIntervalMillis: tuning.pruneIntervalMillis };
     this.writer = inThread ? new InThreadStoreWriter(db, config, writeTuning) : new WorkerStoreWriter(path, config, writeTuning);
     this.processor = new TraceStoreProcessor(this.writer, {
