@@ -110,6 +110,26 @@ describe('store bounds', () => {
     assert.equal(await traced.service.getTrace(firstTraceId!), null, 'the oldest went first');
   });
 
+  it('deletes cost rows by size too, oldest first, once no trace is left to delete', async () => {
+    traced = openTracedStore(path, { maxSizeMb: 1 });
+    await traced.store.prune();
+    const now = Date.now();
+    traced.store.db
+      .prepare(
+        `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < 29999)
+         INSERT INTO cost_calls (at_ms, trace_id, sampled, user_id, provider, model, cost_usd, input_tokens, output_tokens)
+         SELECT ? + i, printf('%032x', i), 0, 'user-' || (i % 50), 'openai', 'gpt-4o-mini', 0.0001, 100, 20 FROM seq`,
+      )
+      .run(now - 60_000);
+    assert.ok((await traced.store.stats()).sizeBytes > MB);
+    await traced.store.prune();
+    const stats = await traced.store.stats();
+    assert.ok(stats.sizeBytes <= MB, `${stats.sizeBytes} bytes in use`);
+    assert.ok(stats.costRows > 0 && stats.costRows < 30_000, `${stats.costRows} cost rows kept`);
+    const oldest = traced.store.db.prepare('SELECT MIN(at_ms) AS t FROM cost_calls').get() as { t: number };
+    assert.equal(oldest.t, now - 60_000 + 30_000 - stats.costRows, 'the newest rows stay');
+  });
+
   it('prunes in bounded batches, letting the event loop run between them', async () => {
     traced = openTracedStore(path, { maxTraces: 100 });
     await traced.store.prune(); // the run at open, on the empty store
