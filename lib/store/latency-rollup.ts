@@ -11,6 +11,12 @@ import type { SpanRow } from './span-row.js';
  */
 export const LATENCY_INTERVAL_MS = 300_000;
 
+/** A window widened to whole intervals: the one the histograms can answer for. */
+export function alignToIntervals(w: { sinceMs: number | null; untilMs: number | null }): { sinceMs: number | null; untilMs: number | null } {
+  const edge = (ms: number | null, round: (x: number) => number) => (ms === null ? null : round(ms / LATENCY_INTERVAL_MS) * LATENCY_INTERVAL_MS);
+  return { sinceMs: edge(w.sinceMs, Math.floor), untilMs: edge(w.untilMs, Math.ceil) };
+}
+
 /** Bins per doubling of the duration. */
 const BINS_PER_DOUBLING = 8;
 

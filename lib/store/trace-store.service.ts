@@ -1,16 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { storeDisabled } from '../tracing.messages.js';
 import { TRACE_STORE } from '../tracing.constants.js';
+import { alignToIntervals } from './latency-rollup.js';
 import type { SqlQuery } from './query/store-query.js';
-import {
-  alignToIntervals,
-  costReportSql,
-  errorSummarySql,
-  latencySql,
-  traceListSql,
-  traceSpansSql,
-  traceSql,
-} from './query/trace-store.sql.js';
+import type { TraceStoreDialect } from './query/trace-store.sql.js';
 import { TraceStore, type TraceStoreStats } from './trace-store.js';
 import { buildTree, parallelGroups } from './trace-tree.js';
 import type {
@@ -67,7 +60,7 @@ export class TraceStoreService {
   /** Traces matching `query`, newest first. */
   async listTraces(query: TraceListQuery | QueryParams = {}): Promise<TraceListPage> {
     const f = parseTraceListQuery(query);
-    const { count, page } = traceListSql(f);
+    const { count, page } = this.sql().traceList(f);
     const [[total], rows] = (await this.read(count, page)) as [[{ n: number }], TraceSummary[]];
     const more = rows.length > f.limit;
     const traces = more ? rows.slice(0, f.limit) : rows;
@@ -101,7 +94,7 @@ export class TraceStoreService {
    */
   async costReport(query: CostReportQuery | QueryParams = {}): Promise<CostReport> {
     const q = parseCostQuery(query);
-    const sql = costReportSql(q);
+    const sql = this.sql().costReport(q);
     const [rows, [t]] = (await this.read(sql.rows, sql.total)) as [CostRow[], [Sums]];
     // SUM() over no rows is NULL.
     const total = {
@@ -125,14 +118,15 @@ export class TraceStoreService {
   async slowest(query: TimeRangeQuery | QueryParams = {}): Promise<SlowestReport> {
     const parsed = parseRangeQuery(query);
     const q = { ...alignToIntervals(parsed), limit: parsed.limit };
-    const [nodes, providers, models] = (await this.read(latencySql('node', q), latencySql('provider', q), latencySql('model', q))) as LatencyRow[][];
+    const sql = this.sql();
+    const [nodes, providers, models] = (await this.read(sql.latency('node', q), sql.latency('provider', q), sql.latency('model', q))) as LatencyRow[][];
     return { ...window(q), nodes: nodes!, providers: providers!, models: models! };
   }
 
   /** Failed spans in a time window (default: the last 24 hours) grouped by `error.type`, most frequent first. */
   async errorSummary(query: TimeRangeQuery | QueryParams = {}): Promise<ErrorSummary> {
     const q = parseRangeQuery(query);
-    const [rows] = (await this.read(errorSummarySql(q))) as [ErrorRow[]];
+    const [rows] = (await this.read(this.sql().errorSummary(q))) as [ErrorRow[]];
     return { ...window(q), rows };
   }
 
@@ -147,7 +141,8 @@ export class TraceStoreService {
   ): Promise<{ trace: TraceSummary; spans: SpanRecord[]; page: TraceTree['page'] } | null> {
     const id = parseTraceId(traceId);
     const { limit, offset } = parseTracePageQuery(pageQuery);
-    const [[trace], rows] = (await this.read(traceSql(id), traceSpansSql(id, offset, limit, TRACE_PAGE_MAX_CHARS))) as [
+    const sql = this.sql();
+    const [[trace], rows] = (await this.read(sql.trace(id), sql.traceSpans(id, offset, limit, TRACE_PAGE_MAX_CHARS))) as [
       [TraceSummary | undefined],
       SpanRow[],
     ];
@@ -167,6 +162,11 @@ export class TraceStoreService {
 
   private read(...queries: SqlQuery[]): Promise<unknown[][]> {
     return this.open().reader.run(queries);
+  }
+
+  /** The store's SQL dialect. */
+  private sql(): TraceStoreDialect {
+    return this.open().dialect;
   }
 
   private open(): TraceStore {

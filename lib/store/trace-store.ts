@@ -5,7 +5,7 @@ import { TracingConfigError } from '../config/tracing-config.error.js';
 import { iso, type StoreHealth, type StoreHealthSource } from '../health/tracing-health.js';
 import { storeOpenFailed } from '../tracing.messages.js';
 import { InThreadQueryRunner, type StoreQueryRunner } from './query/store-query.js';
-import { countsSql } from './query/trace-store.sql.js';
+import { SQLITE_DIALECT, type TraceStoreDialect } from './query/trace-store.sql.js';
 import { WorkerQueryRunner } from './query/worker-query.runner.js';
 import { loadSqliteDriver, type SqliteDatabase, type SqliteDriver } from './sqlite-driver.js';
 import { TraceStoreProcessor, type TraceStoreProcessorCounters } from './trace-store.processor.js';
@@ -55,6 +55,8 @@ export class TraceStore implements StoreHealthSource {
   readonly processor: TraceStoreProcessor;
   /** Runs the read queries. */
   readonly reader: StoreQueryRunner;
+  /** The SQL text of the read queries. */
+  readonly dialect: TraceStoreDialect = SQLITE_DIALECT;
   private readonly writer: StoreWriter;
   private open = true;
 
@@ -121,7 +123,7 @@ export class TraceStore implements StoreHealthSource {
 
   /** Row counts and size (read by the query runner) and processor counters. */
   async stats(): Promise<TraceStoreStats> {
-    const [[counts]] = (await this.reader.run([countsSql()])) as [[Pick<TraceStoreStats, 'traces' | 'spans' | 'costRows' | 'spansOverCap' | 'sizeBytes'>]];
+    const [[counts]] = (await this.reader.run([this.dialect.counts()])) as [[Pick<TraceStoreStats, 'traces' | 'spans' | 'costRows' | 'spansOverCap' | 'sizeBytes'>]];
     return { path: this.path, ...this.processor.stats(), ...counts };
   }
 

@@ -1,4 +1,3 @@
-import { LATENCY_INTERVAL_MS } from '../latency-rollup.js';
 import type { CostGroupBy } from '../trace-query.types.js';
 import type { TimeWindow, TraceListFilters } from '../trace-query.validation.js';
 import type { SqlQuery } from './store-query.js';
@@ -6,7 +5,7 @@ import type { SqlQuery } from './store-query.js';
 /**
  * The SQL text of every read query of the trace store (SQLite dialect), built from validated arguments only:
  * fixed SQL chosen by validated enums, every value a bound parameter. Result shapes and paging are decided by
- * `TraceStoreService`; a second backend supplies the same functions in its dialect.
+ * `TraceStoreService`; a second backend supplies its own `TraceStoreDialect`.
  */
 
 const TRACE_COLUMNS = `
@@ -109,7 +108,7 @@ export function costReportSql(q: TimeWindow & { groupBy: CostGroupBy; limit: num
 /**
  * p50/p95, max, average and failures of one group in a window, slowest p95 first, from the latency histograms
  * (`latency_rollup`, see latency-rollup.ts): a percentile is the largest duration seen in the bin holding its
- * nearest rank. `q` is aligned to the histogram intervals (`alignToIntervals`).
+ * nearest rank. `q` is aligned to the histogram intervals (`alignToIntervals` of latency-rollup.ts).
  */
 export function latencySql(group: LatencyGroup, q: TimeWindow & { limit: number }): SqlQuery {
   const { clause, params } = timeClause('bucket_ms', q);
@@ -130,12 +129,6 @@ export function latencySql(group: LatencyGroup, q: TimeWindow & { limit: number 
       FROM ranked GROUP BY key ORDER BY p95Ms DESC, key LIMIT ?`,
     params: [group, ...params, q.limit],
   };
-}
-
-/** A window widened to whole histogram intervals: the one `latencySql` really covers. */
-export function alignToIntervals(w: TimeWindow): TimeWindow {
-  const floor = (ms: number) => Math.floor(ms / LATENCY_INTERVAL_MS) * LATENCY_INTERVAL_MS;
-  return { sinceMs: w.sinceMs === null ? null : floor(w.sinceMs), untilMs: w.untilMs === null ? null : Math.ceil(w.untilMs / LATENCY_INTERVAL_MS) * LATENCY_INTERVAL_MS };
 }
 
 /** Failed spans by `error.type`; with MAX(), SQLite takes the bare columns from the latest failure's row. */
@@ -179,3 +172,28 @@ function timeClause(column: string, w: TimeWindow): { clause: string; params: nu
   }
   return { clause: parts.join(' '), params };
 }
+
+/**
+ * The SQL text of each read query in one dialect. `TraceStoreService` validates, pages and shapes the results;
+ * a backend supplies one of these and a `StoreQueryRunner`, and nothing else changes.
+ */
+export interface TraceStoreDialect {
+  traceList: typeof traceListSql;
+  trace: typeof traceSql;
+  traceSpans: typeof traceSpansSql;
+  costReport: typeof costReportSql;
+  latency: typeof latencySql;
+  errorSummary: typeof errorSummarySql;
+  counts: typeof countsSql;
+}
+
+/** The SQLite dialect of the embedded store. */
+export const SQLITE_DIALECT: TraceStoreDialect = {
+  traceList: traceListSql,
+  trace: traceSql,
+  traceSpans: traceSpansSql,
+  costReport: costReportSql,
+  latency: latencySql,
+  errorSummary: errorSummarySql,
+  counts: countsSql,
+};
