@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { runInSpan } from '../../lib/core/span-engine.js';
+import type { TracingSdk } from '../../lib/sdk/tracing-sdk.js';
+import { TracingService } from '../../lib/tracing.service.js';
 import { TRUNCATED_ATTRIBUTE } from '../../lib/store/row-limits.js';
 import { SPANS_PER_BATCH } from '../../lib/store/write/store-retention.js';
 import { createResearchWorkflow, ResearchWorkflow } from './fixtures/demo-workflow.js';
@@ -108,6 +110,24 @@ describe('store bounds', () => {
     assert.ok(stats.traces < 4000 && stats.traces > 500, `${stats.traces} traces kept`);
     assert.equal((await traced.service.listTraces({ name: 'request 3999' })).total, 1, 'the newest traces stay');
     assert.equal(await traced.service.getTrace(firstTraceId!), null, 'the oldest went first');
+  });
+
+  it('writes a cost row of its kind for a cost that is not tokens, sampled or not', async () => {
+    traced = openTracedStore(path);
+    // recordCost reads only the engine's runtime (installed by the harness), not the SDK handle.
+    const tracing = new TracingService(undefined as unknown as TracingSdk, traced.store);
+    const spend = () => runInSpan({ name: 'render', role: 'tool' }, () => tracing.recordCost({ usd: 0.04, kind: 'image' }));
+    traced.as({ userId: 'mallory' }, () => context.with(remoteParent('2'.repeat(32), false), spend));
+    traced.as({ userId: 'alice' }, spend);
+    await traced.flush();
+    const byKind = await traced.service.costReport({ groupBy: 'kind' });
+    assert.deepEqual(
+      byKind.rows.map((r) => [r.key, Math.round(r.costUsd * 100) / 100, r.llmCalls, r.traces]),
+      [['image', 0.08, 0, 2]],
+      'not LLM calls, but cost',
+    );
+    const byUser = await traced.service.costReport({ groupBy: 'user' });
+    assert.deepEqual(byUser.rows.map((r) => r.key).sort(), ['alice', 'mallory']);
   });
 
   it('deletes cost rows by size too, oldest first, once no trace is left to delete', async () => {
