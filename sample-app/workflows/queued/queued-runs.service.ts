@@ -47,9 +47,11 @@ export class QueuedRunsService {
 
   /** A queued run by job id, or undefined when there is no such job (or no queue). */
   async find(jobId: string): Promise<WorkflowJobView | undefined> {
+    // The state first, then the job: a worker finishing in between then shows as still running (read again),
+    // never as completed without its result (BullMQ stores the result as it moves the job to completed).
+    const state = (await this.queue?.getJobState(jobId).catch(() => 'unknown' as const)) ?? 'unknown';
     const job = await this.queue?.getJob(jobId).catch(() => undefined);
     if (!job) return undefined;
-    const state = await job.getState().catch(() => 'unknown' as const);
     return view(job, STATUS[state] ?? 'queued');
   }
 
