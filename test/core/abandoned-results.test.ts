@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Observable, type Subscription } from 'rxjs';
 import { TraceWorkflow } from '../../lib/index.js';
 import { spanNamed } from '../support/tracing-harness.js';
 import { ColdSource, readableOf, SdkStream, tick } from './fixtures/return-shapes.js';
-import { createAuditedApp, type AuditedApp } from './fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -50,19 +51,13 @@ class Results {
   }
 }
 
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 let results: Results;
 
 beforeEach(async () => {
-  app = await createAuditedApp();
+  app = await audited.boot();
   results = new Results();
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
 });
 
 /** Collects garbage until `name` has been exported (bounded); the finalizer runs on a later task. */

@@ -1,24 +1,19 @@
 import assert from 'node:assert/strict';
 import { types } from 'node:util';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { runInSpan, type SpanSpec } from '../../lib/core/span-engine.js';
 import { spanNamed } from '../support/tracing-harness.js';
-import { createAuditedApp, type AuditedApp } from './fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { SdkStream, tick } from './fixtures/return-shapes.js';
 
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 
 beforeEach(async () => {
-  app = await createAuditedApp();
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
+  app = await audited.boot();
 });
 
 const explode = (): never => {

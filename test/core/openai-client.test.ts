@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { TraceProvider, TraceWorkflow } from '../../lib/index.js';
-import { getRuntime } from '../../lib/core/runtime.js';
 import { spanNamed, waitForSpans } from '../support/tracing-harness.js';
+import { within } from '../support/waits.js';
 import { startModelServer, type ModelServer } from './fixtures/model-server.js';
-import { createAuditedApp, type AuditedApp } from './fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 
 /**
  * The documented way to trace an SDK: return the client's call as-is. The real `openai` client against a local
@@ -41,6 +42,7 @@ class ChatService {
 
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 let server: ModelServer;
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 let chat: ChatService;
 
@@ -49,21 +51,13 @@ before(async () => {
 });
 after(() => server.close());
 beforeEach(async () => {
-  app = await createAuditedApp({ providers: [ChatService] });
+  app = await audited.boot({ providers: [ChatService] });
   chat = app.app.get(ChatService);
   chat.client = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL, maxRetries: 0 });
 });
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
-});
 
-/** Usage attributes are written by the cost recorder; checked only once it is installed. */
+/** The local server answers every call with 9 input and 3 output tokens (the last chunk, for streams). */
 function assertUsage(span: { attributes: Record<string, unknown> }): void {
-  if (!getRuntime().recorder) return;
   assert.equal(span.attributes['gen_ai.usage.input_tokens'], 9);
   assert.equal(span.attributes['gen_ai.usage.output_tokens'], 3);
 }
@@ -98,7 +92,12 @@ describe('the real OpenAI client through @TraceProvider', () => {
     assert.equal(typeof stream.tee, 'function');
     assert.equal(app.spans().length, 0, 'open while the stream is unread');
     let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    await within(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      })(),
+      'the end of the streamed completion',
+    );
     assert.equal(text, 'Hello!');
     const span = spanNamed(app.spans(), 'chat gpt-4o-mini');
     assert.equal(span.attributes['gen_ai.request.stream'], true);
@@ -108,24 +107,34 @@ describe('the real OpenAI client through @TraceProvider', () => {
   });
 
   it('a stream read inside a workflow nests under it; breaking early ends both spans', async () => {
-    assert.equal(await chat.chat('hello'), 'Hello!');
+    assert.equal(await within(chat.chat('hello'), 'the workflow reading a stream'), 'Hello!');
     const workflow = spanNamed(app.spans(), 'invoke_workflow chat');
     const provider = spanNamed(app.spans(), 'chat gpt-4o-mini');
     assert.equal(provider.parentSpanContext?.spanId, workflow.spanContext().spanId);
-    if (getRuntime().recorder) assert.equal(workflow.attributes['cost.llm_calls'], 1);
+    assert.equal(workflow.attributes['cost.llm_calls'], 1);
 
     const stream = await chat.stream({ model: 'gpt-4o-mini', messages, stream: true });
-    for await (const _ of stream) break;
+    await within(
+      (async () => {
+        for await (const _ of stream) break;
+      })(),
+      'the first chunk',
+    );
     await waitForSpans(app.spans, (spans) => spans.filter((s) => s.name === 'chat gpt-4o-mini').length === 2);
   });
 
   it('aborting through the stream controller ends the span without an error', async () => {
     const stream = await chat.stream({ model: 'slow', messages, stream: true });
     let chunks = 0;
-    for await (const _ of stream) {
-      chunks += 1;
-      stream.controller.abort();
-    }
+    await within(
+      (async () => {
+        for await (const _ of stream) {
+          chunks += 1;
+          stream.controller.abort();
+        }
+      })(),
+      'the end of the aborted stream',
+    );
     assert.equal(chunks, 1);
     const span = spanNamed(app.spans(), 'chat slow');
     assert.notEqual(span.status.code, SpanStatusCode.ERROR);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { types } from 'node:util';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, lastValueFrom, Observable, retry, take, toArray } from 'rxjs';
 import { TraceNode, TraceWorkflow } from '../../lib/index.js';
 import { spanNamed, waitForSpans } from '../support/tracing-harness.js';
-import { createAuditedApp, type AuditedApp } from './fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { abortError, ColdSource, LazyQuery, QuotaError, readableOf, SdkStream, tick } from './fixtures/return-shapes.js';
 
 /** A plain class (not a Nest provider): every return shape, decorated as workflows to see `workflow.status`. */
@@ -85,19 +86,13 @@ class Shapes {
   }
 }
 
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 let shapes: Shapes;
 
 beforeEach(async () => {
-  app = await createAuditedApp();
+  app = await audited.boot();
   shapes = new Shapes();
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
 });
 
 const status = (span: ReadableSpan) => span.attributes['workflow.status'];

@@ -9,6 +9,7 @@ import { BUNDLED_SOURCE, GENAI_PRICES_VERSION } from '../../lib/cost/bundled-pri
 import { CostService } from '../../lib/cost/cost.service.js';
 import type { CostResult } from '../../lib/cost/cost.types.js';
 import { usageFromResult } from '../../lib/cost/usage-extractor.js';
+import { near as nearly } from '../support/assertions.js';
 import { captureWarnings, costConfig } from './fixtures/cost-config.js';
 import { anthropicMessage, openAiResponse } from './fixtures/provider-results.js';
 
@@ -20,9 +21,8 @@ function priced(result: CostResult): Extract<CostResult, { priced: true }> {
   return result as Extract<CostResult, { priced: true }>;
 }
 
-function near(actual: number, expected: number, tolerance = 1e-15): void {
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected} (±${tolerance})`);
-}
+/** Prices here are exact to 1e-15 USD unless a test says otherwise. */
+const near = (actual: number, expected: number, tolerance = 1e-15) => nearly(actual, expected, tolerance);
 
 describe('CostService.calculate: arithmetic', () => {
   it('prices openai gpt-4o: 1,000 input of which 200 cached, 500 output = $0.00725 (bundled 2.50/1.25/10.00)', () => {

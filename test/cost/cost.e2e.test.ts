@@ -4,49 +4,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CostService } from '../../lib/cost/cost.service.js';
 import { CostAttributes, GenAiAttributes, TracingConfigError } from '../../lib/index.js';
-import { createTracedApp, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { near } from '../support/assertions.js';
+import { header } from '../support/http.js';
+import { createTracedApp, descendantsOf, indexChildren, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { RESEARCH_PROVIDERS, ResearchController, ResearchWorkflow, researchSteps, stepCost } from './fixtures/research.app.js';
-
-function near(actual: unknown, expected: number, tolerance = 1e-12): void {
-  assert.equal(typeof actual, 'number', `expected a number, got ${String(actual)}`);
-  assert.ok(Math.abs((actual as number) - expected) <= tolerance, `${String(actual)} is not ${expected} (±${tolerance})`);
-}
-
-/** Children of every span id, built once. */
-function childIndex(spans: ReadableSpan[]): Map<string, ReadableSpan[]> {
-  const index = new Map<string, ReadableSpan[]>();
-  for (const s of spans) {
-    const parent = s.parentSpanContext?.spanId;
-    if (!parent) continue;
-    const siblings = index.get(parent);
-    if (siblings) siblings.push(s);
-    else index.set(parent, [s]);
-  }
-  return index;
-}
-
-function descendants(index: Map<string, ReadableSpan[]>, root: ReadableSpan): ReadableSpan[] {
-  const out: ReadableSpan[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of index.get(queue.shift()!.spanContext().spanId) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
-}
 
 /**
  * Every span carrying a rollup equals the sum of `cost.usd` of the provider spans below it (to 1e-12), and
  * its token and call counts equal theirs exactly. Returns how many ancestors were checked.
  */
 function assertRollups(spans: ReadableSpan[]): number {
-  const index = childIndex(spans);
+  const index = indexChildren(spans);
   let checked = 0;
   for (const span of spans) {
     if (span.attributes[CostAttributes.TOTAL_USD] === undefined) continue;
-    const calls = descendants(index, span).filter((s) => s.attributes[CostAttributes.PRICED] !== undefined);
+    const calls = descendantsOf(spans, span, index).filter((s) => s.attributes[CostAttributes.PRICED] !== undefined);
     const sum = (key: string) => calls.reduce((total, s) => total + ((s.attributes[key] as number | undefined) ?? 0), 0);
     near(span.attributes[CostAttributes.TOTAL_USD], sum(CostAttributes.USD));
     assert.equal(span.attributes[CostAttributes.INPUT_TOKENS], sum(GenAiAttributes.USAGE_INPUT_TOKENS), span.name);
@@ -105,11 +77,11 @@ for (const platform of PLATFORMS) {
       assert.ok(responses.every((r) => r.status === 200));
       await Promise.all(responses.map((r) => r.text()));
       const spans = await waitForSpans(traced.spans, (all) => all.filter(isRequest).length === 1001);
-      const index = childIndex(spans);
+      const index = indexChildren(spans);
       for (const request of spans.filter(isRequest)) {
         const run = Number(String(request.attributes['url.path']).split('/').pop());
         near(request.attributes[CostAttributes.TOTAL_USD], workflowCost(run));
-        assert.equal(descendants(index, request).length, 7, `request ${run} owns its workflow, nodes and calls only`);
+        assert.equal(descendantsOf(spans, request, index).length, 7, `request ${run} owns its workflow, nodes and calls only`);
       }
       assert.equal(assertRollups(spans), 1001 * 5);
     });
@@ -182,8 +154,3 @@ describe('cost tracking without HTTP', () => {
     );
   });
 });
-
-function header(request: unknown, name: string): string | undefined {
-  const value = (request as { headers?: Record<string, unknown> }).headers?.[name];
-  return typeof value === 'string' ? value : undefined;
-}

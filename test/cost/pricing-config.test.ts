@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { resolveTracingConfig } from '../../lib/config/resolve-config.js';
@@ -8,16 +6,13 @@ import { TracingConfigError } from '../../lib/config/tracing-config.error.js';
 import type { ModelPrice, PricingOptions } from '../../lib/config/tracing-options.interface.js';
 import { CostService } from '../../lib/cost/cost.service.js';
 import type { CostResult } from '../../lib/cost/cost.types.js';
+import { tempDir } from '../support/temp-dir.js';
 import { costConfig } from './fixtures/cost-config.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ai-tracing-pricing-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function pricingFile(name: string, content: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-}
+const files = tempDir('ai-tracing-pricing');
+after(() => files.cleanup());
+const dir = files.path;
+const pricingFile = (name: string, content: string) => files.file(name, content);
 
 function bootError(pricing: PricingOptions): string {
   try {

@@ -6,6 +6,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { CostAttributes, GenAiAttributes, GenAiMetrics, OpenInferenceAttributes } from '../../lib/semconv.js';
 import { anthropicStream } from './fixtures/provider-streams.js';
 import { anthropicMessage, openAiChatCompletion } from './fixtures/provider-results.js';
+import { near } from '../support/assertions.js';
+import { descendantsOf, indexChildren } from '../support/tracing-harness.js';
 import { openAiResult, parentSpan, providerCall, startEngine, streamOf, type EngineHarness } from './fixtures/engine-harness.js';
 
 function named(spans: ReadableSpan[], name: string): ReadableSpan {
@@ -14,39 +16,9 @@ function named(spans: ReadableSpan[], name: string): ReadableSpan {
   return found[0]!;
 }
 
-/** Spans by parent span id, built once per assertion pass. */
-function childIndex(spans: ReadableSpan[]): Map<string, ReadableSpan[]> {
-  const byParent = new Map<string, ReadableSpan[]>();
-  for (const s of spans) {
-    const parent = s.parentSpanContext?.spanId;
-    if (!parent) continue;
-    const siblings = byParent.get(parent);
-    if (siblings) siblings.push(s);
-    else byParent.set(parent, [s]);
-  }
-  return byParent;
-}
-
-function descendants(spans: ReadableSpan[], root: ReadableSpan, index = childIndex(spans)): ReadableSpan[] {
-  const out: ReadableSpan[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of index.get(queue.shift()!.spanContext().spanId) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
-}
-
 /** Sum of `cost.usd` over the provider spans below `root`. */
 function descendantCost(below: ReadableSpan[]): number {
   return below.reduce((sum, s) => sum + ((s.attributes[CostAttributes.USD] as number | undefined) ?? 0), 0);
-}
-
-function near(actual: unknown, expected: number, tolerance = 1e-12): void {
-  assert.equal(typeof actual, 'number', `expected a number, got ${String(actual)}`);
-  assert.ok(Math.abs((actual as number) - expected) <= tolerance, `${String(actual)} is not ${expected} (±${tolerance})`);
 }
 
 describe('ProviderCallCostRecorder', () => {
@@ -140,7 +112,7 @@ describe('ProviderCallCostRecorder', () => {
     const spans = engine.spans();
     const workflow = named(spans, 'invoke_workflow research');
     for (const ancestor of [workflow, ...['a', 'b', 'c'].map((id) => named(spans, `node ${id}`))]) {
-      near(ancestor.attributes[CostAttributes.TOTAL_USD], descendantCost(descendants(spans, ancestor)));
+      near(ancestor.attributes[CostAttributes.TOTAL_USD], descendantCost(descendantsOf(spans, ancestor)));
       assert.equal(ancestor.attributes[CostAttributes.UNPRICED_CALLS], 0);
     }
     assert.equal(workflow.attributes[CostAttributes.LLM_CALLS], 3);
@@ -175,10 +147,10 @@ describe('ProviderCallCostRecorder', () => {
     const spans = engine.spans();
     assert.equal(spans.length, 7000);
     const byName = new Map(spans.map((s) => [s.name, s]));
-    const index = childIndex(spans);
+    const index = indexChildren(spans);
     for (let run = 0; run < 1000; run++) {
       const root = byName.get(`run-${run}`)!;
-      const below = descendants(spans, root, index);
+      const below = descendantsOf(spans, root, index);
       assert.equal(below.length, 6, `run ${run} has its own subtree`);
       near(root.attributes[CostAttributes.TOTAL_USD], descendantCost(below));
       const inputs = below.reduce((sum, s) => sum + ((s.attributes[GenAiAttributes.USAGE_INPUT_TOKENS] as number | undefined) ?? 0), 0);

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { getRuntime, installRuntime, type ProviderCallRecorder } from '../../lib/core/runtime.js';
 import { TraceNode, TraceProvider, TraceWorkflow } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { createAuditedApp, type AuditedApp } from '../support/span-audit.js';
 
 interface Job {
   id: string;
@@ -68,38 +67,17 @@ class Pipeline {
 
 const JOBS: Job[] = Array.from({ length: 1000 }, (_, i) => ({ id: `job-${i}`, calls: i % 3 }));
 
-/**
- * Stand-in for the cost recorder when `lib/cost` has not installed one: rolls each provider call's tokens up
- * to its ancestors through `SpanScope.rollUp`, which is what the engine's rollup relies on.
- */
-const tokenRollup: ProviderCallRecorder = {
-  record(scope) {
-    if (scope.usage) scope.rollUp({ costUsd: undefined, inputTokens: scope.usage.inputTokens, outputTokens: scope.usage.outputTokens });
-  },
-};
-
 let app: AuditedApp;
 let spans: ReadableSpan[];
-let usingRealRecorder = false;
-let restore: (() => void) | undefined;
 
 before(async () => {
   app = await createAuditedApp({ providers: [Model, Nodes, Pipeline] });
-  usingRealRecorder = getRuntime().recorder !== undefined;
-  if (!usingRealRecorder) restore = installRuntime({ ...getRuntime(), recorder: tokenRollup });
   const pipeline = app.app.get(Pipeline);
   const results = await Promise.all(JOBS.map((job) => pipeline.run(job)));
   results.forEach((result, i) => assert.equal(result, 2 + JOBS[i]!.id.length + JOBS[i]!.calls));
   spans = app.spans();
 });
-after(async () => {
-  restore?.();
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
-});
+after(() => app.auditAndClose());
 
 describe('1,000 concurrent workflows, nodes in Promise.all, provider calls inside', () => {
   it('exports every span exactly once', () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TracingModuleOptions } from '../../lib/index.js';
 import { TraceNode, TraceProvider, TraceTool, TraceWorkflow } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { spanNamed } from '../support/tracing-harness.js';
 
 /** Looks like an `http.IncomingMessage`: an emitter with a socket, headers and a huge body of internals. */
@@ -36,24 +37,12 @@ class Capturing {
   }
 }
 
+/** Each test starts without TRACING_CAPTURE_CONTENT in the environment, so only the options decide. */
+const audited = auditedAppPerTest();
 let app: AuditedApp | undefined;
-afterEach(async () => {
-  try {
-    app?.assertAllEndedOnce();
-  } finally {
-    await app?.close();
-    app = undefined;
-  }
-});
 
 async function start(tracing: TracingModuleOptions = {}): Promise<Capturing> {
-  const saved = process.env.TRACING_CAPTURE_CONTENT;
-  delete process.env.TRACING_CAPTURE_CONTENT;
-  try {
-    app = await createAuditedApp({ tracing });
-  } finally {
-    if (saved !== undefined) process.env.TRACING_CAPTURE_CONTENT = saved;
-  }
+  app = await audited.boot({ tracing });
   return new Capturing();
 }
 
@@ -110,7 +99,6 @@ describe('content capture', () => {
     assert.equal(input(spanNamed(app!.spans(), 'node forced')), '["x"]');
     assert.equal(output(spanNamed(app!.spans(), 'node forced')), '"got string"');
     await app!.close();
-    app = undefined;
 
     capturing = await start({ captureContent: true });
     assert.equal(capturing.private('secret plan'), 'SECRET PLAN');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { getRuntime } from '../../lib/core/runtime.js';
 import { TraceAgentStep, TraceNode, TraceTool } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { childrenOf, parentOf, spanNamed } from '../support/tracing-harness.js';
 import {
   DefaultAgent,
@@ -17,18 +17,12 @@ import {
   type ResearchRequest,
 } from './fixtures/research.fixture.js';
 
+const audited = auditedAppPerTest({ imports: [ResearchModule] });
 let app: AuditedApp;
 
 beforeEach(async () => {
   // Every convention on, so each role's kinds in all three vocabularies are checked.
-  app = await createAuditedApp({ imports: [ResearchModule], tracing: { conventions: ['openinference', 'traceloop', 'langfuse'] } });
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
+  app = await audited.boot({ tracing: { conventions: ['openinference', 'traceloop', 'langfuse'] } });
 });
 
 const request: ResearchRequest = { workflowId: 'wf-7', jobId: 'job-42', topic: 'otel' };
@@ -75,11 +69,7 @@ describe('@TraceWorkflow', () => {
     });
   });
 
-  it('rolls up the LLM calls of its subtree (when the cost recorder is installed)', async (t) => {
-    if (!getRuntime().recorder) {
-      t.skip('cost recorder not installed yet (lib/cost wires it); rollup is covered by test/core/concurrency');
-      return;
-    }
+  it('rolls up the LLM calls of its subtree', async () => {
     const workflow = spanNamed(await runResearch(), 'invoke_workflow research');
     assertAttributes(workflow, { 'cost.llm_calls': 1, 'cost.input_tokens': 4, 'cost.output_tokens': 5 });
   });
@@ -130,7 +120,7 @@ describe('@TraceProvider', () => {
       'llm.model_name': 'gpt-4o-2024-08-06',
       'workflow.id': 'wf-7',
     });
-    if (getRuntime().recorder) assertAttributes(provider, { 'gen_ai.usage.input_tokens': 4, 'gen_ai.usage.output_tokens': 5 });
+    assertAttributes(provider, { 'gen_ai.usage.input_tokens': 4, 'gen_ai.usage.output_tokens': 5 });
   });
 
   it('operation, model and provider options (static and extractor); sync methods stay sync', () => {

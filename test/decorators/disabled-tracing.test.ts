@@ -5,9 +5,11 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { lastValueFrom, Observable, of, toArray } from 'rxjs';
 import { TraceAgentTask, TraceNode, TraceProvider, TraceTool, TraceWorkflow } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
+import { waitForSpans } from '../support/tracing-harness.js';
 import { LazyQuery, SdkStream } from '../core/fixtures/return-shapes.js';
-import { DenyGuard } from './fixtures/guarded.controller.js';
+import { DenyGuard } from '../support/http.js';
 
 /** Returns exactly what it was given, so identity can be checked. */
 class PassThrough {
@@ -58,23 +60,53 @@ class DisabledController {
   }
 }
 
+const audited = auditedAppPerTest({ controllers: [DisabledController], providers: [DenyGuard], listen: true });
 let app: AuditedApp;
 let subject: PassThrough;
 
-beforeEach(async () => {
-  app = await createAuditedApp({ tracing: { enabled: false }, controllers: [DisabledController], providers: [DenyGuard], listen: true });
-  subject = new PassThrough();
-});
-afterEach(async () => {
-  try {
-    assert.equal(app.audit.startedCount, 0, 'no span was started');
-    assert.equal(app.spans().length, 0);
-  } finally {
-    await app.close();
-  }
+/** Every kind of traced call, so the control and the disabled app see the same work. */
+async function exerciseEverything(): Promise<void> {
+  subject.sync(1);
+  assert.throws(() => subject.throws(new Error('e')));
+  await subject.promise(Promise.resolve('p'));
+  await lastValueFrom(subject.observable(of(1)));
+  subject.activeSpan();
+  await fetch(`${app.url}/disabled/ok`);
+}
+
+describe('control: the same calls with tracing on', () => {
+  it('start spans the audited provider sees, so the checks below could fail', async () => {
+    app = await audited.boot();
+    subject = new PassThrough();
+    await exerciseEverything();
+    await waitForSpans(app.spans, (spans) => spans.some((s) => s.name === 'GET /disabled/ok'));
+    assert.deepEqual(app.spans().map((s) => s.name).sort(), [
+      'GET /disabled/ok',
+      'chat',
+      'invoke_agent a',
+      'invoke_workflow active',
+      'invoke_workflow ok',
+      'invoke_workflow sync',
+      'node throws',
+    ]);
+    assert.ok(app.audit.startedCount >= 7);
+  });
 });
 
 describe('TracingModule.forRoot({ enabled: false })', () => {
+  beforeEach(async () => {
+    app = await audited.boot({ tracing: { enabled: false } });
+    subject = new PassThrough();
+  });
+  afterEach(() => {
+    assert.equal(app.audit.startedCount, 0, 'no span was started');
+    assert.equal(app.spans().length, 0);
+  });
+
+  it('starts no span for any kind of call', async () => {
+    await exerciseEverything();
+  });
+
   it('sync methods stay sync and return the same value', () => {
     const value = { a: 1 };
     const result = subject.sync(value);

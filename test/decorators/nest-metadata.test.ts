@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Injectable, SetMetadata } from '@nestjs/common';
 import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { TraceNode, TraceProvider, TraceTool, TraceWorkflow } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { PLATFORMS } from '../support/tracing-harness.js';
-import { DenyGuard, GuardedController, RolesGuard, WrapInterceptor } from './fixtures/guarded.controller.js';
+import { DenyGuard } from '../support/http.js';
+import { GuardedController, RolesGuard, WrapInterceptor } from './fixtures/guarded.controller.js';
 
-let app: AuditedApp | undefined;
-afterEach(async () => {
-  try {
-    app?.assertAllEndedOnce();
-  } finally {
-    await app?.close();
-    app = undefined;
-  }
-});
+const audited = auditedAppPerTest();
 
 const libraryNames = (current: AuditedApp) => current.spans().map((s) => s.name).filter((name) => !/^(GET|POST|HTTP)\b/.test(name));
 
@@ -23,8 +17,7 @@ for (const platform of PLATFORMS) {
   describe(`guards, interceptors and route metadata over real HTTP (${platform})`, () => {
     async function start(): Promise<AuditedApp> {
       GuardedController.calls = 0;
-      app = await createAuditedApp({ controllers: [GuardedController], providers: [DenyGuard, RolesGuard, WrapInterceptor], platform, listen: true });
-      return app;
+      return audited.boot({ controllers: [GuardedController], providers: [DenyGuard, RolesGuard, WrapInterceptor], platform, listen: true });
     }
 
     for (const order of ['above', 'below'] as const) {
@@ -116,7 +109,7 @@ describe('the wrapper itself', () => {
   });
 
   it('never wraps a method twice: two trace decorators give one span per call', async () => {
-    app = await createAuditedApp();
+    const app = await audited.boot();
     class Service {
       @TraceWorkflow({ name: 'outer' })
       @TraceNode({ nodeType: 'inner' })
@@ -149,7 +142,7 @@ describe('the wrapper itself', () => {
         return 'helped';
       }
     }
-    app = await createAuditedApp({ providers: [Helper] });
+    const app = await audited.boot({ providers: [Helper] });
     assert.equal(app.app.get(Helper).help(), 'helped');
   });
 });

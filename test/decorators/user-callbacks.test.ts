@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { LoggerService } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, of, type Observable } from 'rxjs';
 import { TraceAgentStep, TraceAgentTask, TraceNode, TraceProvider, TraceTool, TraceWorkflow } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import { createAuditedApp, type AuditedApp } from '../support/span-audit.js';
 import { spanNamed } from '../support/tracing-harness.js';
 
 /** Collects what the library reports through Nest's Logger. */
@@ -62,19 +63,13 @@ class Careless {
   }
 }
 
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 let logger: CapturingLogger;
 
 beforeEach(async () => {
   logger = new CapturingLogger();
-  app = await createAuditedApp({ configure: (nest) => nest.useLogger(logger) });
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
+  app = await audited.boot({ configure: (nest) => nest.useLogger(logger) });
 });
 
 const reportsOf = (what: string) => logger.warnings.filter((w) => w.includes(what));
@@ -151,6 +146,8 @@ class ExplodingProcessor implements SpanProcessor {
 describe('a failing span processor', () => {
   for (const at of ['start', 'end'] as const) {
     it(`(on ${at}) never turns the user's call into a failure`, async () => {
+      // Not audited: a processor throwing in onStart makes the SDK throw from startSpan, after the processors
+      // before it saw the span start; nobody holds that span to end it (the call then runs untraced).
       const broken = await createAuditedApp({ processors: [new ExplodingProcessor(at)] });
       try {
         const careless = new Careless();

@@ -1,36 +1,22 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
-import { TracingModule } from '../../lib/index.js';
+import { TracingModule, type TracingModuleOptions } from '../../lib/index.js';
 import type { TracingSdk } from '../../lib/sdk/tracing-sdk.js';
 import { TRACING_SDK } from '../../lib/tracing.constants.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { RecordingExporter } from '../support/recording-exporter.js';
+import { dotenv, tempDir } from '../support/temp-dir.js';
+import type { TracedApp } from '../support/tracing-harness.js';
+import { decodeProtobufExport, flattenSpans } from './fixtures/otlp-decode.js';
 import { startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
-import { ResearchModule, ResearchWorkload } from './fixtures/research.workload.js';
-import { dotenv, tempDir } from './fixtures/temp-files.js';
+import { RESEARCH_SPANS, ResearchModule, ResearchWorkload } from './fixtures/research.workload.js';
 
-let receiver: OtlpReceiver;
-let app: TracedApp | undefined;
-let restoreEnv: () => void = () => undefined;
+const apps = tracedAppPerTest({ imports: [ResearchModule], listen: false });
 const files = tempDir('tracing-disabled');
-
-beforeEach(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await receiver.close();
-  restoreEnv();
-});
-
-async function boot(tracingModule: DynamicModule, imports: DynamicModule[] = []): Promise<TracedApp> {
-  app = await createTracedApp({ tracingModule, imports: [ResearchModule, ...imports], listen: false });
-  return app;
-}
+after(() => files.cleanup());
 
 /** Everything a user does with tracing, exercised with tracing off: results and errors must be unchanged. */
 async function exerciseEverything(traced: TracedApp): Promise<void> {
@@ -59,42 +45,107 @@ async function exerciseEverything(traced: TracedApp): Promise<void> {
   assert.equal(tracing.withAttribution({ userId: 'u1' }, () => 'attributed'), 'attributed');
   assert.equal(tracing.recordUsage({ inputTokens: 1, outputTokens: 1 }), false);
   await tracing.forceFlush();
-  assert.deepEqual(tracing.getFinishedSpans(), []);
   assert.equal(traced.app.get<TracingSdk>(TRACING_SDK).origin, 'disabled');
 
   const global = trace.getTracerProvider() as ProxyTracerProvider;
   assert.equal(global.getDelegate().constructor.name, 'NoopTracerProvider', 'no provider registered');
   assert.deepEqual(propagation.fields(), [], 'no propagator registered');
   await traced.close();
-  app = undefined;
 }
 
+/** Where spans would land if tracing were on: the control proves it receives them. */
+interface Sink {
+  /** Span names received so far. */
+  names(): string[];
+  clear(): void;
+}
+
+function receiverSink(receiver: OtlpReceiver): Sink {
+  return {
+    names: () => flattenSpans(receiver.received.map((r) => decodeProtobufExport(r.body))).map((s) => s.name),
+    clear: () => void receiver.received.splice(0),
+  };
+}
+
+/**
+ * One way of turning tracing off: `boot(on)` starts the app with tracing on (the control) or off, both sending
+ * spans to the same sink.
+ */
+interface OffSwitch {
+  title: string;
+  sink(): Promise<{ sink: Sink; boot: (on: boolean) => Promise<TracedApp> }>;
+}
+
+async function otlpSink(): Promise<{ receiver: OtlpReceiver; sink: Sink }> {
+  const receiver = await startOtlpReceiver();
+  apps.defer(() => receiver.close());
+  return { receiver, sink: receiverSink(receiver) };
+}
+
+function viaForRoot(options: TracingModuleOptions): Promise<TracedApp> {
+  return apps.boot({ tracingModule: TracingModule.forRoot(options) });
+}
+
+async function viaDotenv(vars: Record<string, string>): Promise<TracedApp> {
+  // ConfigModule copies .env values into process.env without overriding: forget the previous boot's.
+  for (const name of Object.keys(vars)) delete process.env[name];
+  const envFile = files.file(`disabled-${Object.values(vars).join('-').replace(/\W+/g, '_')}.env`, dotenv(vars));
+  const configModule: DynamicModule = await ConfigModule.forRoot({ envFilePath: envFile, ignoreEnvFile: false, isGlobal: true });
+  const tracingModule = TracingModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: () => ({}) });
+  return apps.boot({ tracingModule, imports: [ResearchModule, configModule] });
+}
+
+const SWITCHES: OffSwitch[] = [
+  {
+    title: 'enabled: false (OTLP exporter configured)',
+    async sink() {
+      const { receiver, sink } = await otlpSink();
+      return { sink, boot: (on) => viaForRoot({ enabled: on, exporter: 'otlp', otlp: { endpoint: receiver.tracesUrl } }) };
+    },
+  },
+  {
+    title: "enabled: false with the app's own SpanExporter",
+    async sink() {
+      const exporter = new RecordingExporter();
+      const sink: Sink = { names: () => exporter.names(), clear: () => void exporter.exported.splice(0) };
+      return { sink, boot: (on) => viaForRoot({ enabled: on, exporter }) };
+    },
+  },
+  {
+    title: 'OTEL_SDK_DISABLED=true in process.env',
+    async sink() {
+      const { receiver, sink } = await otlpSink();
+      return {
+        sink,
+        boot: (on) => {
+          apps.env({ OTEL_SDK_DISABLED: on ? 'false' : 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl });
+          return viaForRoot({});
+        },
+      };
+    },
+  },
+  {
+    title: 'TRACING_ENABLED=false from a .env file through ConfigService',
+    async sink() {
+      const { receiver, sink } = await otlpSink();
+      return { sink, boot: (on) => viaDotenv({ TRACING_ENABLED: String(on), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl }) };
+    },
+  },
+];
+
 describe('tracing turned off: no spans, no exporter traffic, the app behaves the same', () => {
-  it('enabled: false', async () => {
-    restoreEnv = isolateEnv();
-    await exerciseEverything(await boot(TracingModule.forRoot({ enabled: false, exporter: 'otlp', otlp: { endpoint: receiver.tracesUrl } })));
-    assert.equal(receiver.received.length, 0);
-  });
+  for (const { title, sink: makeSink } of SWITCHES) {
+    it(title, async () => {
+      const { sink, boot } = await makeSink();
+      // Control: the same setup with tracing on delivers the run to the sink.
+      const on = await boot(true);
+      await on.app.get(ResearchWorkload).run({ jobId: 'job-on', topic: 'control' });
+      await on.close();
+      assert.deepEqual(sink.names().sort(), [RESEARCH_SPANS.workflow, RESEARCH_SPANS.retrieve, RESEARCH_SPANS.summarize].sort(), 'control');
+      sink.clear();
 
-  it('enabled: false with the memory exporter keeps nothing', async () => {
-    restoreEnv = isolateEnv();
-    await exerciseEverything(await boot(TracingModule.forRoot({ enabled: false, exporter: 'memory' })));
-  });
-
-  it('OTEL_SDK_DISABLED=true in process.env', async () => {
-    restoreEnv = isolateEnv({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl });
-    await exerciseEverything(await boot(TracingModule.forRoot()));
-    assert.equal(receiver.received.length, 0);
-  });
-
-  it('TRACING_ENABLED=false from a .env file through ConfigService', async () => {
-    restoreEnv = isolateEnv();
-    const envFile = files.file('disabled.env', dotenv({ TRACING_ENABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl }));
-    const configModule = await ConfigModule.forRoot({ envFilePath: envFile, ignoreEnvFile: false, isGlobal: true });
-    await exerciseEverything(
-      await boot(TracingModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: () => ({}) }), [configModule]),
-    );
-    assert.equal(receiver.received.length, 0);
-    files.cleanup();
-  });
+      await exerciseEverything(await boot(false));
+      assert.deepEqual(sink.names(), []);
+    });
+  }
 });

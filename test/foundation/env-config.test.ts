@@ -7,8 +7,8 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TracingConfigError, TracingModule, type TracingModuleOptions } from '../../lib/index.js';
 import { resolveTracingConfig } from '../../lib/config/resolve-config.js';
 import type { ResolvedTracingConfig } from '../../lib/config/resolved-config.js';
-import { envOf, isolateEnv } from './fixtures/env-isolation.js';
-import { dotenv, tempDir } from './fixtures/temp-files.js';
+import { envOf, isolateEnv } from '../support/env.js';
+import { dotenv, tempDir } from '../support/temp-dir.js';
 
 type Env = Record<string, string>;
 const resolve = (env: Env, options: TracingModuleOptions = {}) => resolveTracingConfig(options, envOf(env), undefined, false);

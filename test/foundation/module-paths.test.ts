@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { context, diag, DiagLogLevel, propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
@@ -10,30 +10,19 @@ import { TracingModule, TracingService, type TracingModuleOptions } from '../../
 import type { ResolvedTracingConfig } from '../../lib/config/resolved-config.js';
 import type { TracingSdk } from '../../lib/sdk/tracing-sdk.js';
 import { TRACING_CONFIG, TRACING_SDK } from '../../lib/tracing.constants.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { dotenv, tempDir } from '../support/temp-dir.js';
+import type { TracedApp } from '../support/tracing-harness.js';
 import { assertResearchTrace } from './fixtures/research.assertions.js';
 import { RESEARCH_SPANS, ResearchModule, ResearchWorkload } from './fixtures/research.workload.js';
-import { dotenv, tempDir } from './fixtures/temp-files.js';
 
 const files = tempDir('tracing-module-paths');
 after(() => files.cleanup());
 
-let restoreEnv: () => void = () => undefined;
-let current: TracedApp | undefined;
+const apps = tracedAppPerTest({ listen: false });
 
-beforeEach(() => {
-  restoreEnv = isolateEnv();
-});
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-  restoreEnv();
-});
-
-async function boot(tracingModule: DynamicModule, imports: DynamicModule[] = []): Promise<TracedApp> {
-  current = await createTracedApp({ tracingModule, imports: [ResearchModule, ...imports], listen: false });
-  return current;
+function boot(tracingModule: DynamicModule, imports: DynamicModule[] = []): Promise<TracedApp> {
+  return apps.boot({ tracingModule, imports: [ResearchModule, ...imports] });
 }
 
 async function runResearch(app: TracedApp, jobId: string): Promise<void> {
@@ -73,8 +62,7 @@ describe('TracingModule.forRoot', () => {
   });
 
   it('works with no argument and takes everything from process.env', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({
+    apps.env({
       TRACING_EXPORTER: 'memory',
       OTEL_SERVICE_NAME: 'from-process-env',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=ci,team=ml%20platform',
@@ -88,8 +76,7 @@ describe('TracingModule.forRoot', () => {
   });
 
   it('names the service after npm_package_name/version when nothing else is set', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ TRACING_EXPORTER: 'memory', npm_package_name: 'my-api', npm_package_version: '3.2.1' });
+    apps.env({ TRACING_EXPORTER: 'memory', npm_package_name: 'my-api', npm_package_version: '3.2.1' });
     const app = await boot(TracingModule.forRoot());
     await runResearch(app, 'job-npm');
     const { workflow } = assertResearchTrace(app.spans(), 'job-npm');
@@ -98,8 +85,7 @@ describe('TracingModule.forRoot', () => {
   });
 
   it('takes explicit options over the environment', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ TRACING_EXPORTER: 'console', OTEL_SERVICE_NAME: 'env-name', TRACING_CAPTURE_CONTENT: 'false' });
+    apps.env({ TRACING_EXPORTER: 'console', OTEL_SERVICE_NAME: 'env-name', TRACING_CAPTURE_CONTENT: 'false' });
     const app = await boot(
       TracingModule.forRoot({
         exporter: 'memory',
@@ -212,7 +198,6 @@ describe('a tracer provider the app already has', () => {
       assertResearchTrace(exporter.getFinishedSpans(), 'job-global');
       assert.deepEqual(app.tracing.getFinishedSpans(), [], 'no memory exporter of ours was created');
       await app.close();
-      current = undefined;
 
       assert.equal(globalDelegate(), provider, 'still registered after close');
       provider.getTracer('user').startSpan('after close').end();
@@ -244,7 +229,6 @@ describe('a tracer provider the app already has', () => {
       await runResearch(app, 'job-node-sdk');
       assertResearchTrace(exporter.getFinishedSpans(), 'job-node-sdk');
       await app.close();
-      current = undefined;
       assert.deepEqual(diagErrors, [], 'no "duplicate registration" errors');
       assert.equal(globalDelegate(), provider);
       assert.deepEqual(propagation.fields(), propagator.fields(), 'the user propagator is still registered');
@@ -269,7 +253,6 @@ describe('a tracer provider the app already has', () => {
       await runResearch(app, 'job-option');
       assertResearchTrace(exporter.getFinishedSpans(), 'job-option');
       await app.close();
-      current = undefined;
 
       provider.getTracer('user').startSpan('after close').end();
       assert.ok(exporter.getFinishedSpans().some((s) => s.name === 'after close'), 'not shut down');

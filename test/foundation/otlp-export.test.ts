@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TracingModule, type OtlpProtocol } from '../../lib/index.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import type { TracedApp } from '../support/tracing-harness.js';
 import {
   decodeJsonExport,
   decodeProtobufExport,
@@ -24,23 +24,17 @@ const PROTOCOLS: Array<{ protocol: OtlpProtocol; contentType: string; decode: (b
 const SPAN_KIND_INTERNAL = 1;
 const STATUS_CODE_ERROR = 2;
 
+const apps = tracedAppPerTest({ listen: false });
 let receiver: OtlpReceiver;
-let app: TracedApp | undefined;
-let restoreEnv: () => void = () => undefined;
 
 beforeEach(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await receiver.close();
-  restoreEnv();
+  const started = await startOtlpReceiver();
+  apps.defer(() => started.close());
+  receiver = started;
 });
 
-async function boot(tracingModule: DynamicModule, imports: DynamicModule[] = []): Promise<TracedApp> {
-  app = await createTracedApp({ tracingModule, imports: [ResearchModule, ...imports], listen: false });
-  return app;
+function boot(tracingModule: DynamicModule, imports: DynamicModule[] = []): Promise<TracedApp> {
+  return apps.boot({ tracingModule, imports: [ResearchModule, ...imports] });
 }
 
 /** Two research runs and one failing node, then a clean close (which flushes the batch processor). */
@@ -50,7 +44,6 @@ async function traceAndClose(traced: TracedApp): Promise<void> {
   await workload.run({ jobId: 'job-b', topic: 'otlp' });
   assert.throws(() => workload.explode(), RangeError);
   await traced.close();
-  app = undefined;
 }
 
 function decodeAll(received: ReceivedExport[], decode: (body: Buffer) => ExportedResourceSpans[]): LocatedSpan[] {
@@ -101,7 +94,7 @@ function assertExportedResearch(spans: LocatedSpan[], serviceName: string): void
 for (const { protocol, contentType, decode } of PROTOCOLS) {
   describe(`OTLP over HTTP, ${protocol}`, () => {
     it('exports to otlp.endpoint with the resource, scope and OTEL_EXPORTER_OTLP_HEADERS', async () => {
-      restoreEnv = isolateEnv({
+      apps.env({
         OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=e2e,service.namespace=ai',
         OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k3y%2Fvalue,x-tenant=acme',
       });
@@ -134,7 +127,6 @@ for (const { protocol, contentType, decode } of PROTOCOLS) {
     });
 
     it('exports to OTEL_EXPORTER_OTLP_ENDPOINT read through ConfigService (otlp chosen by the endpoint)', async () => {
-      restoreEnv = isolateEnv();
       const configModule = await ConfigModule.forRoot({
         ignoreEnvFile: true,
         isGlobal: true,
@@ -166,14 +158,14 @@ for (const { protocol, contentType, decode } of PROTOCOLS) {
     });
 
     it('exports to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT from process.env with forRoot()', async () => {
-      restoreEnv = isolateEnv({
+      apps.env({
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
         OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
         OTEL_SERVICE_NAME: 'otlp-from-process-env',
       });
       await traceAndClose(await boot(TracingModule.forRoot()));
-      assert.ok(receiver.received.every((r) => r.headers['content-type'] === contentType));
       assertExportedResearch(decodeAll(receiver.received, decode), 'otlp-from-process-env');
+      for (const request of receiver.received) assert.equal(request.headers['content-type'], contentType);
     });
   });
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Injectable, Module } from '@nestjs/common';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
-import { createTracedApp, spanNamed, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
-import { RecordingExporter } from './fixtures/recording.exporter.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { RecordingExporter } from '../support/recording-exporter.js';
+import { spanNamed, type TracedApp } from '../support/tracing-harness.js';
+import { decodeProtobufExport, flattenSpans } from './fixtures/otlp-decode.js';
+import { startOtlpReceiver } from './fixtures/otlp-receiver.js';
 
 /** A feature module that does NOT import TracingModule: TracingService must still inject (the module is global). */
 @Injectable()
@@ -15,20 +17,10 @@ class FeatureService {
 @Module({ providers: [FeatureService], exports: [FeatureService] })
 class FeatureModule {}
 
-let app: TracedApp | undefined;
-let restoreEnv: () => void = () => undefined;
-beforeEach(() => {
-  restoreEnv = isolateEnv();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  restoreEnv();
-});
+const apps = tracedAppPerTest({ imports: [FeatureModule], listen: false });
 
-async function boot(options: TracingModuleOptions): Promise<TracedApp> {
-  app = await createTracedApp({ tracingModule: TracingModule.forRoot(options), imports: [FeatureModule], listen: false });
-  return app;
+function boot(options: TracingModuleOptions): Promise<TracedApp> {
+  return apps.boot({ tracingModule: TracingModule.forRoot(options) });
 }
 
 /** Runs `fn` under a remote parent, as an incoming request with a W3C traceparent would. */
@@ -65,8 +57,7 @@ describe('sampling: parent-based ratio', () => {
   });
 
   it('OTEL_TRACES_SAMPLER=always_off (not parent-based) ignores a sampled parent', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ OTEL_TRACES_SAMPLER: 'always_off' });
+    apps.env({ OTEL_TRACES_SAMPLER: 'always_off' });
     const traced = await boot({ exporter: 'memory' });
     underRemoteParent(true, () => traced.tracing.withSpan('continued', () => undefined));
     assert.deepEqual(traced.spans(), []);
@@ -89,8 +80,7 @@ describe('W3C propagation', () => {
 
 describe('limits', () => {
   it('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates long attribute strings', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' });
+    apps.env({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' });
     const traced = await boot({ exporter: 'memory' });
     traced.tracing.withSpan('long', () => traced.tracing.setAttributes({ note: 'abcdefghijklmnop' }));
     assert.equal(spanNamed(traced.spans(), 'long').attributes['note'], 'abcdefgh');
@@ -98,11 +88,20 @@ describe('limits', () => {
 });
 
 describe('exporters by name', () => {
-  it("'none': spans exist for log correlation but go nowhere", async () => {
-    const traced = await boot({ exporter: 'none' });
-    const id = traced.tracing.withSpan('unexported', () => traced.tracing.traceId());
-    assert.match(id ?? '', /^[0-9a-f]{32}$/);
-    assert.deepEqual(traced.tracing.getFinishedSpans(), []);
+  it("'none': spans exist for log correlation but go nowhere, even with an OTLP endpoint configured", async () => {
+    const receiver = await startOtlpReceiver();
+    apps.defer(() => receiver.close());
+    apps.env({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl });
+    const posted = async (options: TracingModuleOptions): Promise<string[]> => {
+      receiver.received.splice(0);
+      const traced = await boot(options);
+      const id = traced.tracing.withSpan('unexported', () => traced.tracing.traceId());
+      assert.match(id ?? '', /^[0-9a-f]{32}$/, 'a trace id for log correlation');
+      await traced.close();
+      return flattenSpans(receiver.received.map((r) => decodeProtobufExport(r.body))).map((s) => s.name);
+    };
+    assert.deepEqual(await posted({}), ['unexported'], 'control: the endpoint alone exports');
+    assert.deepEqual(await posted({ exporter: 'none' }), []);
   });
 
   it('a SpanExporter instance receives every span through the batch processor', async () => {

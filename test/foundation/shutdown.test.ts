@@ -7,60 +7,67 @@ import { context, diag, DiagLogLevel, propagation, ProxyTracerProvider, trace } 
 import { TracingModule, type TracingModuleOptions } from '../../lib/index.js';
 import type { TracingSdk } from '../../lib/sdk/tracing-sdk.js';
 import { TRACING_SDK } from '../../lib/tracing.constants.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { RecordingExporter, type ExporterBehaviour } from '../support/recording-exporter.js';
+import type { TracedApp } from '../support/tracing-harness.js';
+import { within } from '../support/waits.js';
 import { decodeJsonExport, flattenSpans } from './fixtures/otlp-decode.js';
 import { closedPortUrl, startOtlpReceiver, type OtlpReceiver, type ReceiverMode } from './fixtures/otlp-receiver.js';
-import { RecordingExporter, type ExporterBehaviour } from './fixtures/recording.exporter.js';
 import { assertResearchTrace } from './fixtures/research.assertions.js';
 import { RESEARCH_SPANS, ResearchModule, ResearchWorkload } from './fixtures/research.workload.js';
 
 /** Generous bound: close must not hang, but this is not a timing test. */
 const CLOSE_BOUND_MS = 5000;
+/** Every bound other than the one a test is about, set far beyond `CLOSE_BOUND_MS`: it cannot be what cut the wait. */
+const FAR_MS = 60_000;
 
-let app: TracedApp | undefined;
-let receiver: OtlpReceiver | undefined;
-let restoreEnv: () => void = () => undefined;
+const apps = tracedAppPerTest({ imports: [ResearchModule], listen: false });
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 beforeEach(() => {
-  restoreEnv = isolateEnv();
   unhandled.length = 0;
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUnhandled);
 });
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await receiver?.close();
-  receiver = undefined;
+afterEach(() => {
   process.off('unhandledRejection', onUnhandled);
   process.off('uncaughtException', onUnhandled);
-  restoreEnv();
 });
 
-async function boot(options: TracingModuleOptions): Promise<TracedApp> {
-  app = await createTracedApp({ tracingModule: TracingModule.forRoot(options), imports: [ResearchModule], listen: false });
-  return app;
+function boot(options: TracingModuleOptions): Promise<TracedApp> {
+  return apps.boot({ tracingModule: TracingModule.forRoot(options) });
+}
+
+/** An exporter the teardown releases, so a close it held up still finishes before the next test. */
+function exporterFor(behaviour: ExporterBehaviour = 'ok'): RecordingExporter {
+  const exporter = new RecordingExporter(behaviour);
+  apps.defer(() => exporter.release());
+  return exporter;
+}
+
+/**
+ * A receiver the teardown answers, then closes: requests it left hanging get their success, so a close they held
+ * up finishes (cutting the connection instead would make the exporter retry until its own timeout).
+ */
+async function receiverFor(mode: ReceiverMode = 'ok'): Promise<OtlpReceiver> {
+  const receiver = await startOtlpReceiver(mode);
+  apps.defer(() => receiver.close());
+  apps.defer(() => receiver.release());
+  return receiver;
 }
 
 async function research(traced: TracedApp, jobId: string): Promise<void> {
   assert.equal(await traced.app.get(ResearchWorkload).run({ jobId, topic: 'shutdown' }), '2 documents');
 }
 
-/** Closes the app, failing (not hanging) if close takes longer than the generous bound. */
-async function closeWithinBound(traced: TracedApp): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`app.close() still pending after ${CLOSE_BOUND_MS} ms`)), CLOSE_BOUND_MS);
-  });
-  try {
-    await Promise.race([traced.close(), bound]);
-  } finally {
-    clearTimeout(timer);
-    app = undefined;
-  }
+/**
+ * Closes the app, failing (not hanging) if close takes longer than the generous bound. A close that timed out
+ * stays the app's pending close: the teardown releases what held it up and waits for it, so the app never
+ * outlives its test.
+ */
+function closeWithinBound(traced: TracedApp): Promise<void> {
+  return within(traced.close(), 'app.close()', CLOSE_BOUND_MS);
 }
 
 /** Lets already-settled callbacks run, so an unhandled rejection from the close would have been seen. */
@@ -68,9 +75,9 @@ const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('no finished span is lost on a clean close', () => {
   it('a batch exporter gets spans ended just before close, then is shut down', async () => {
-    const exporter = new RecordingExporter();
+    const exporter = exporterFor();
     // A long schedule: only the flush at close can export these spans.
-    const traced = await boot({ exporter, batch: { scheduledDelayMillis: 60_000 } });
+    const traced = await boot({ exporter, batch: { scheduledDelayMillis: FAR_MS } });
     await research(traced, 'job-batch');
     assert.equal(exporter.exported.length, 0, 'nothing exported before close');
     await closeWithinBound(traced);
@@ -86,11 +93,11 @@ describe('no finished span is lost on a clean close', () => {
   });
 
   it('an OTLP receiver gets spans ended just before close', async () => {
-    receiver = await startOtlpReceiver();
+    const receiver = await receiverFor();
     const traced = await boot({
       exporter: 'otlp',
       otlp: { endpoint: receiver.tracesUrl, protocol: 'http/json' },
-      batch: { scheduledDelayMillis: 60_000 },
+      batch: { scheduledDelayMillis: FAR_MS },
     });
     await research(traced, 'job-otlp');
     assert.equal(receiver.received.length, 0, 'nothing posted before close');
@@ -100,7 +107,7 @@ describe('no finished span is lost on a clean close', () => {
   });
 
   it('with enableShutdownHooks, SIGTERM flushes the spans before the process exits', async () => {
-    receiver = await startOtlpReceiver();
+    const receiver = await receiverFor();
     const script = fileURLToPath(new URL('./fixtures/shutdown-hooks.app.js', import.meta.url));
     const child = spawn(process.execPath, [script], {
       env: {
@@ -108,23 +115,31 @@ describe('no finished span is lost on a clean close', () => {
         FIXTURE_SHUTDOWN_HOOKS: '1',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_BSP_SCHEDULE_DELAY: String(FAR_MS),
         OTEL_SERVICE_NAME: 'shutdown-hooks',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    apps.defer(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit');
     let stdout = '';
-    for await (const chunk of child.stdout) {
-      stdout += String(chunk);
-      if (stdout.includes('ready')) break;
-    }
+    await within(
+      (async () => {
+        for await (const chunk of child.stdout) {
+          stdout += String(chunk);
+          if (stdout.includes('ready')) break;
+        }
+      })(),
+      '"ready" from the child app',
+      20_000,
+      () => `stdout: ${stdout}, stderr: ${stderr}`,
+    );
     assert.match(stdout, /ready/, `child did not start: ${stderr}`);
     assert.equal(receiver.received.length, 0, 'nothing posted before the signal');
     child.kill('SIGTERM');
-    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    const [code, signal] = (await within(exited, 'the child app to exit after SIGTERM', 20_000)) as [number | null, NodeJS.Signals | null];
     assert.ok(code === 0 || signal === 'SIGTERM', `child exit code=${code} signal=${signal} ${stderr}`);
     const spans = flattenSpans(receiver.received.map((r) => decodeJsonExport(r.body)));
     assert.deepEqual(spans.map((s) => s.name).sort(), [RESEARCH_SPANS.workflow, RESEARCH_SPANS.retrieve, RESEARCH_SPANS.summarize].sort());
@@ -132,42 +147,37 @@ describe('no finished span is lost on a clean close', () => {
   });
 });
 
-describe('a hanging exporter does not hang close past shutdownTimeoutMillis', () => {
+describe('a hanging exporter does not hang close past shutdownTimeoutMillis (every other bound far away)', () => {
   const hanging: ExporterBehaviour[] = ['hang', 'hang-shutdown'];
   for (const behaviour of hanging) {
     it(`custom SpanExporter (${behaviour})`, async () => {
-      const exporter = new RecordingExporter(behaviour);
-      const traced = await boot({ exporter, shutdownTimeoutMillis: 300, batch: { exportTimeoutMillis: 1000 } });
+      const exporter = exporterFor(behaviour);
+      const traced = await boot({ exporter, shutdownTimeoutMillis: 300, batch: { exportTimeoutMillis: FAR_MS } });
       await research(traced, `job-${behaviour}`);
       await closeWithinBound(traced);
-      assert.ok(exporter.exportCalls >= 1, 'the flush reached the exporter');
+      assert.equal(exporter.exportCalls, 1, 'the flush reached the exporter');
+      assert.equal(exporter.heldExports, behaviour === 'hang' ? 1 : 0, 'the export the close gave up on is still unanswered');
       await drain();
       assert.deepEqual(unhandled, []);
     });
   }
 
-  it('forceFlush() is bounded too', async () => {
-    const exporter = new RecordingExporter('hang');
-    const traced = await boot({ exporter, shutdownTimeoutMillis: 300, batch: { exportTimeoutMillis: 1000 } });
+  it('forceFlush() is bounded by it too', async () => {
+    const exporter = exporterFor('hang');
+    const traced = await boot({ exporter, shutdownTimeoutMillis: 300, batch: { exportTimeoutMillis: FAR_MS } });
     await research(traced, 'job-flush');
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('forceFlush still pending')), CLOSE_BOUND_MS);
-    });
-    try {
-      await Promise.race([traced.tracing.forceFlush(), bound]);
-    } finally {
-      clearTimeout(timer);
-    }
-    assert.ok(exporter.exportCalls >= 1);
+    await within(traced.tracing.forceFlush(), 'forceFlush()', CLOSE_BOUND_MS);
+    assert.equal(exporter.exportCalls, 1);
+    assert.equal(exporter.heldExports, 1, 'still unanswered: only the shutdown timeout let forceFlush() return');
   });
 
   it('an OTLP receiver that never answers', async () => {
-    receiver = await startOtlpReceiver('hang');
+    const receiver = await receiverFor('hang');
     const traced = await boot({
       exporter: 'otlp',
-      otlp: { endpoint: receiver.tracesUrl, protocol: 'http/protobuf', timeoutMillis: 1000 },
+      otlp: { endpoint: receiver.tracesUrl, protocol: 'http/protobuf', timeoutMillis: FAR_MS },
       shutdownTimeoutMillis: 300,
+      batch: { exportTimeoutMillis: FAR_MS },
     });
     await research(traced, 'job-hang');
     await closeWithinBound(traced);
@@ -177,11 +187,36 @@ describe('a hanging exporter does not hang close past shutdownTimeoutMillis', ()
   });
 });
 
+describe('the export timeout cuts an export short (shutdownTimeoutMillis far away)', () => {
+  it('batch.exportTimeoutMillis lets close go on past an export that never answers', async () => {
+    const exporter = exporterFor('hang');
+    const traced = await boot({ exporter, shutdownTimeoutMillis: FAR_MS, batch: { exportTimeoutMillis: 200 } });
+    await research(traced, 'job-export-timeout');
+    await closeWithinBound(traced);
+    assert.equal(exporter.heldExports, 1, 'the export was given up, not answered');
+  });
+
+  it('otlp.timeoutMillis ends a request the collector never answers', async () => {
+    const receiver = await receiverFor('hang');
+    const traced = await boot({
+      exporter: 'otlp',
+      otlp: { endpoint: receiver.tracesUrl, protocol: 'http/json', timeoutMillis: 200 },
+      shutdownTimeoutMillis: FAR_MS,
+      batch: { exportTimeoutMillis: FAR_MS },
+    });
+    await research(traced, 'job-otlp-timeout');
+    await closeWithinBound(traced);
+    assert.equal(receiver.received.length, 1, 'one export request, left unanswered by the receiver');
+    await drain();
+    assert.deepEqual(unhandled, []);
+  });
+});
+
 describe('a failing exporter never throws into the app', () => {
   const failing: ExporterBehaviour[] = ['throw', 'fail', 'reject-shutdown'];
   for (const behaviour of failing) {
     it(`custom SpanExporter (${behaviour})`, async () => {
-      const exporter = new RecordingExporter(behaviour);
+      const exporter = exporterFor(behaviour);
       const traced = await boot({ exporter, shutdownTimeoutMillis: 300, batch: { scheduledDelayMillis: 0 } });
       await research(traced, `job-${behaviour}-1`);
       await traced.tracing.forceFlush();
@@ -193,31 +228,23 @@ describe('a failing exporter never throws into the app', () => {
     });
   }
 
-  const receivers: Array<[string, ReceiverMode | 'closed']> = [
-    ['an OTLP receiver answering 500', 'fail'],
-    ['a closed port (connection refused)', 'closed'],
-  ];
-  for (const [what, mode] of receivers) {
-    it(what, async () => {
-      let endpoint: string;
-      if (mode === 'closed') {
-        endpoint = await closedPortUrl();
-      } else {
-        receiver = await startOtlpReceiver(mode);
-        endpoint = receiver.tracesUrl;
-      }
-      const traced = await boot({
-        exporter: 'otlp',
-        otlp: { endpoint, protocol: 'http/json', timeoutMillis: 500 },
-        shutdownTimeoutMillis: 300,
-      });
-      await research(traced, 'job-failing-backend');
-      await closeWithinBound(traced);
-      if (receiver) assert.ok(receiver.received.length >= 1, 'the export was attempted');
-      await drain();
-      assert.deepEqual(unhandled, []);
-    });
-  }
+  it('an OTLP receiver answering 500', async () => {
+    const receiver = await receiverFor('fail');
+    const traced = await boot({ exporter: 'otlp', otlp: { endpoint: receiver.tracesUrl, protocol: 'http/json', timeoutMillis: 500 }, shutdownTimeoutMillis: 300 });
+    await research(traced, 'job-failing-backend');
+    await closeWithinBound(traced);
+    assert.ok(receiver.received.length >= 1, 'the export was attempted');
+    await drain();
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('a closed port (connection refused)', async () => {
+    const traced = await boot({ exporter: 'otlp', otlp: { endpoint: await closedPortUrl(), protocol: 'http/json', timeoutMillis: 500 }, shutdownTimeoutMillis: 300 });
+    await research(traced, 'job-no-backend');
+    await closeWithinBound(traced);
+    await drain();
+    assert.deepEqual(unhandled, []);
+  });
 });
 
 describe('after close, the module releases what it registered', () => {
@@ -232,6 +259,7 @@ describe('after close, the module releases what it registered', () => {
   }
 
   it('global provider, context manager and propagator are gone; a second app starts fresh', async () => {
+    assert.equal(globalDelegateIsNoop(), true, 'no provider left registered by an earlier test');
     const first = await boot({ exporter: 'memory' });
     assert.equal(globalDelegateIsNoop(), false, 'the module registered its provider globally');
     assert.equal(contextManagerRegistered(), true);
@@ -253,6 +281,7 @@ describe('after close, the module releases what it registered', () => {
     await research(second, 'job-second');
     assertResearchTrace(second.spans(), 'job-second');
     assert.ok(second.spans().every((s) => s.attributes['workflow.job_id'] === 'job-second'));
+    assert.equal(first.spans().length, 3, 'the first exporter kept its own run');
     assert.ok(first.spans().every((s) => s.attributes['workflow.job_id'] === 'job-first'), 'the first exporter got nothing more');
   });
 });
@@ -264,32 +293,21 @@ describe('two apps alive in one process (test suites)', () => {
       { error: (m: string) => void diagErrors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined },
       DiagLogLevel.WARN,
     );
-    const exporterA = new RecordingExporter();
-    const exporterB = new RecordingExporter();
-    try {
-      const first = await createTracedApp({
-        tracingModule: TracingModule.forRoot({ exporter: exporterA, batch: { scheduledDelayMillis: 60_000 } }),
-        imports: [ResearchModule],
-        listen: false,
-      });
-      const second = await createTracedApp({
-        tracingModule: TracingModule.forRoot({ exporter: exporterB, batch: { scheduledDelayMillis: 60_000 } }),
-        imports: [ResearchModule],
-        listen: false,
-      });
-      assert.equal(second.app.get<TracingSdk>(TRACING_SDK).origin, 'created', 'not mistaking the first app provider for a user one');
-      await first.close();
-      assert.equal(exporterA.shutdownCalls, 1);
+    apps.defer(() => diag.disable());
+    const exporterA = exporterFor();
+    const exporterB = exporterFor();
+    const first = await boot({ exporter: exporterA, batch: { scheduledDelayMillis: FAR_MS } });
+    const second = await boot({ exporter: exporterB, batch: { scheduledDelayMillis: FAR_MS } });
+    assert.equal(second.app.get<TracingSdk>(TRACING_SDK).origin, 'created', 'not mistaking the first app provider for a user one');
+    await closeWithinBound(first);
+    assert.equal(exporterA.shutdownCalls, 1);
 
-      await research(second, 'job-survivor');
-      await second.tracing.forceFlush();
-      assertResearchTrace(exporterB.exported, 'job-survivor');
-      assert.equal(exporterA.exported.length, 0);
-      await closeWithinBound(second);
-      assert.deepEqual(propagation.fields(), [], 'released once the last app closed');
-      assert.deepEqual(diagErrors, []);
-    } finally {
-      diag.disable();
-    }
+    await research(second, 'job-survivor');
+    await second.tracing.forceFlush();
+    assertResearchTrace(exporterB.exported, 'job-survivor');
+    assert.equal(exporterA.exported.length, 0);
+    await closeWithinBound(second);
+    assert.deepEqual(propagation.fields(), [], 'released once the last app closed');
+    assert.deepEqual(diagErrors, []);
   });
 });

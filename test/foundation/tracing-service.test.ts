@@ -4,8 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { TraceProvider, TracingModule, TracingService, TraceWorkflow } from '../../lib/index.js';
 import { createTracedApp, parentOf, spanNamed, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
-import { RecordingExporter } from './fixtures/recording.exporter.js';
+import { isolateEnv } from '../support/env.js';
+import { RecordingExporter } from '../support/recording-exporter.js';
 
 interface ChatRequest {
   model: string;
@@ -162,7 +162,9 @@ describe('TracingService.withAttribution', () => {
 
   it('reaches decorated spans', async () => {
     await tracing.withAttribution({ userId: 'u-2' }, () => traced.app.get(ChatClient).chat('hi'));
-    assert.ok(traced.spans().every((s) => s.attributes['user.id'] === 'u-2'));
+    const spans = traced.spans();
+    assert.deepEqual(spans.map((s) => s.name).sort(), ['chat gpt-4o', 'invoke_workflow chat']);
+    for (const span of spans) assert.equal(span.attributes['user.id'], 'u-2', span.name);
   });
 });
 

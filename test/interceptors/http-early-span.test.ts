@@ -2,13 +2,23 @@ import 'reflect-metadata';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { CostAttributes, HttpAttributes, type TracingModuleOptions } from '../../lib/index.js';
-import { createTracedApp, parentOf, PLATFORMS, spanNamed, waitForSpans, type Platform, type TracedApp } from '../support/tracing-harness.js';
+import { hrMillis } from '../support/assertions.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { spansExportedBy } from '../support/recording-exporter.js';
+import { tempDir } from '../support/temp-dir.js';
+import {
+  createTracedApp,
+  parentOf,
+  PLATFORMS,
+  spanNamed,
+  waitForSpans,
+  type Platform,
+  type TracedApp,
+  type TracedAppOptions,
+} from '../support/tracing-harness.js';
+import { nextEmitted } from '../support/waits.js';
 import { GuardedModule, middlewareEvents } from './fixtures/guarded.module.js';
 
 const TRACE_ID = '5bf92f3577b34da6a3ce929d0e0e4736';
@@ -16,15 +26,21 @@ const CALLER_SPAN_ID = '10f067aa0ba902b7';
 /** USD per 1M tokens of the fake model; its calls use 5 input and 3 output tokens. */
 const PRICE = { provider: 'openai', model: 'gpt-4o-mini', input: 1, output: 2 };
 
-function startApp(platform: Platform, tracing: TracingModuleOptions = {}): Promise<TracedApp> {
-  return createTracedApp({
+/** The guarded app under the `api` prefix, priced with `PRICE` only. */
+function appOptions(platform: Platform): TracedAppOptions {
+  return {
     platform,
     imports: [GuardedModule],
-    tracing: { pricing: { models: [PRICE], bundled: false }, ...tracing },
+    tracing: { pricing: { models: [PRICE], bundled: false } },
     configure: (app) => {
       app.setGlobalPrefix('api');
     },
-  });
+  };
+}
+
+function startApp(platform: Platform, tracing: TracingModuleOptions = {}): Promise<TracedApp> {
+  const options = appOptions(platform);
+  return createTracedApp({ ...options, tracing: { ...options.tracing, ...tracing } });
 }
 
 for (const platform of PLATFORMS) {
@@ -110,7 +126,7 @@ for (const platform of PLATFORMS) {
 
     it('ends the span of a request the client gave up on before any answer, without a status code', async () => {
       const abort = new AbortController();
-      const held = once(middlewareEvents, 'hang');
+      const held = nextEmitted(middlewareEvents, 'hang');
       const request = fetch(`${traced.url}/api/nowhere`, { headers: { 'x-hang': '1' }, signal: abort.signal });
       await held;
       abort.abort();
@@ -148,18 +164,11 @@ for (const platform of PLATFORMS) {
   });
 
   describe(`HTTP request hook options on ${platform}`, () => {
-    let traced: TracedApp | undefined;
-    let storeDir: string | undefined;
-
-    afterEach(async () => {
-      await traced?.close();
-      traced = undefined;
-      if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-      storeDir = undefined;
-    });
+    const apps = tracedAppPerTest();
+    const boot = (tracing: TracingModuleOptions) => apps.boot({ ...appOptions(platform), tracing: { ...appOptions(platform).tracing, ...tracing } });
 
     it('traces a 404 without sending traceresponse when the header is off', async () => {
-      traced = await startApp(platform, { http: { traceResponseHeader: false } });
+      const traced = await boot({ http: { traceResponseHeader: false } });
       const response = await fetch(`${traced.url}/wp-admin`);
       assert.equal(response.status, 404);
       assert.equal(response.headers.get('traceresponse'), null);
@@ -168,8 +177,9 @@ for (const platform of PLATFORMS) {
     });
 
     it('never traces the explorer, served beside the app under explorer.path', async () => {
-      storeDir = mkdtempSync(join(tmpdir(), 'ai-tracing-early-'));
-      traced = await startApp(platform, { store: { path: join(storeDir, 'traces.db') }, explorer: { enabled: true } });
+      const storeDir = tempDir('ai-tracing-early');
+      apps.defer(() => storeDir.cleanup());
+      const traced = await boot({ store: { path: storeDir.join('traces.db') }, explorer: { enabled: true } });
       assert.equal((await fetch(`${traced.url}/_tracing/api/stats`)).status, 200);
       assert.equal((await fetch(`${traced.url}/_tracing`)).status, 200);
       assert.equal((await fetch(`${traced.url}/_tracing-not/x`)).status, 404);
@@ -181,19 +191,15 @@ for (const platform of PLATFORMS) {
     });
 
     it('adds no spans and no header to unmatched requests when tracing is disabled or http.enabled is false', async () => {
-      for (const tracing of [{ enabled: false }, { http: { enabled: false } }]) {
-        traced = await startApp(platform, tracing);
+      const unmatched = async (traced: TracedApp, traced404: boolean) => {
         const response = await fetch(`${traced.url}/wp-login.php`);
         assert.equal(response.status, 404);
-        assert.equal(response.headers.get('traceresponse'), null);
-        assert.deepEqual(traced.spans(), []);
-        await traced.close();
-        traced = undefined;
+        assert.equal(response.headers.get('traceresponse') !== null, traced404, 'traceresponse header');
+      };
+      assert.deepEqual(await spansExportedBy(boot, {}, (traced) => unmatched(traced, true)), ['GET'], 'control: tracing on');
+      for (const tracing of [{ enabled: false }, { http: { enabled: false } }]) {
+        assert.deepEqual(await spansExportedBy(boot, tracing, (traced) => unmatched(traced, false)), [], JSON.stringify(tracing));
       }
     });
   });
-}
-
-function hrMillis([seconds, nanos]: [number, number]): number {
-  return seconds * 1e3 + nanos / 1e6;
 }

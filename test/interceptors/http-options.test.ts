@@ -1,22 +1,18 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AttributionAttributes, HttpAttributes, type TracingModuleOptions } from '../../lib/index.js';
-import { createTracedApp, PLATFORMS, spanNamed, waitForSpans, type Platform, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { spansExportedBy } from '../support/recording-exporter.js';
+import { PLATFORMS, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { ManualController, OpsController } from './fixtures/http.controllers.js';
 
 for (const platform of PLATFORMS) {
   describe(`HTTP tracing options on ${platform}`, () => {
-    let traced: TracedApp | undefined;
+    const apps = tracedAppPerTest({ platform, controllers: [OpsController, ManualController] });
 
-    afterEach(async () => {
-      await traced?.close();
-      traced = undefined;
-    });
-
-    async function start(tracing: TracingModuleOptions): Promise<TracedApp> {
-      traced = await createTracedApp({ platform: platform as Platform, controllers: [OpsController, ManualController], tracing });
-      return traced;
+    function start(tracing: TracingModuleOptions): Promise<TracedApp> {
+      return apps.boot({ tracing });
     }
 
     it('with http.enabled=false traces only controllers that apply HttpTracingInterceptor by hand', async () => {
@@ -64,11 +60,13 @@ for (const platform of PLATFORMS) {
     });
 
     it('adds no spans and no header when tracing is disabled', async () => {
-      const app = await start({ enabled: false });
-      const response = await fetch(`${app.url}/manual/9`);
-      assert.equal(response.status, 200);
-      assert.equal(response.headers.get('traceresponse'), null);
-      assert.deepEqual(app.spans(), []);
+      const manual = async (app: TracedApp, traced: boolean) => {
+        const response = await fetch(`${app.url}/manual/9`);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get('traceresponse') !== null, traced, 'traceresponse header');
+      };
+      assert.deepEqual(await spansExportedBy(start, {}, (app) => manual(app, true)), ['GET /manual/:id'], 'control: tracing on');
+      assert.deepEqual(await spansExportedBy(start, { enabled: false }, (app) => manual(app, false)), []);
     });
   });
 }

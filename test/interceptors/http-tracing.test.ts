@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AttributionAttributes, HttpAttributes } from '../../lib/index.js';
+import { header } from '../support/http.js';
 import { createTracedApp, parentOf, PLATFORMS, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { readToEnd, readUntil, within } from '../support/waits.js';
 import { AssistantService } from './fixtures/assistant.service.js';
 import { EventFeed } from './fixtures/event-feed.js';
 import { InternalController, ItemsController, OpsController } from './fixtures/http.controllers.js';
@@ -111,19 +113,18 @@ for (const platform of PLATFORMS) {
 
     it('ends an SSE span when the stream ends, after its last event', async () => {
       const feed = traced.app.get(EventFeed);
-      const response = await fetch(`${traced.url}/api/v1/items/events`);
+      const response = await within(fetch(`${traced.url}/api/v1/items/events`), 'the SSE response headers');
       const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
       feed.push('one');
-      let received = '';
-      while (!received.includes('data: one')) received += decoder.decode((await reader.read()).value);
+      let received = await readUntil(reader, 'data: one');
       assert.equal(traced.spans().filter((s) => s.name === 'GET /api/v1/items/events').length, 0, 'span still open while streaming');
 
       feed.push('two');
-      while (!received.includes('data: two')) received += decoder.decode((await reader.read()).value);
+      received += await readUntil(reader, 'data: two');
+      assert.match(received, /data: one[\s\S]*data: two/);
       assert.equal(traced.spans().filter((s) => s.name === 'GET /api/v1/items/events').length, 0, 'span open after the last event');
       feed.complete();
-      assert.equal((await reader.read()).done, true);
+      assert.equal(await readToEnd(reader), '', 'nothing after the last event');
       const span = await requestSpan('GET /api/v1/items/events');
       assert.equal(span.attributes[HttpAttributes.RESPONSE_STATUS_CODE], 200);
     });
@@ -131,10 +132,10 @@ for (const platform of PLATFORMS) {
     it('ends an SSE span when the client goes away mid-stream', async () => {
       const feed = traced.app.get(EventFeed);
       const abort = new AbortController();
-      const response = await fetch(`${traced.url}/api/v1/items/events`, { signal: abort.signal });
+      const response = await within(fetch(`${traced.url}/api/v1/items/events`, { signal: abort.signal }), 'the SSE response headers');
       const reader = response.body!.getReader();
       feed.push('one');
-      await reader.read();
+      await readUntil(reader, 'data: one');
       abort.abort();
       const span = await requestSpan('GET /api/v1/items/events');
       assert.equal(span.attributes[HttpAttributes.RESPONSE_STATUS_CODE], 200);
@@ -146,15 +147,13 @@ for (const platform of PLATFORMS) {
       feed.file = new PassThrough();
       // Buffered before the request: the headers go out with the first chunk.
       feed.file.write('first half ');
-      const response = await fetch(`${traced.url}/api/v1/items/download`);
+      const response = await within(fetch(`${traced.url}/api/v1/items/download`), 'the download response headers');
       const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let received = '';
-      while (!received.includes('first half')) received += decoder.decode((await reader.read()).value);
+      let received = await readUntil(reader, 'first half');
       assert.equal(traced.spans().filter((s) => s.name === 'GET /api/v1/items/download').length, 0, 'span still open while sending');
 
       feed.file.end('second half');
-      for (let step = await reader.read(); !step.done; step = await reader.read()) received += decoder.decode(step.value);
+      received += await readToEnd(reader);
       assert.equal(received, 'first half second half');
       const span = await requestSpan('GET /api/v1/items/download');
       assert.equal(span.attributes[HttpAttributes.RESPONSE_STATUS_CODE], 200);
@@ -222,9 +221,4 @@ const HTTP_KEYS = [
 
 function pick(span: ReadableSpan, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((key) => [key, span.attributes[key]]));
-}
-
-function header(request: unknown, name: string): string | undefined {
-  const value = (request as { headers?: Record<string, unknown> }).headers?.[name];
-  return typeof value === 'string' ? value : undefined;
 }

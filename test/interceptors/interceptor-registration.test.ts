@@ -5,8 +5,10 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { HttpAttributes, type TracingModuleOptions } from '../../lib/index.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { spansExportedBy } from '../support/recording-exporter.js';
 import { createTracedApp, PLATFORMS, waitForSpans, type TracedApp, type TracedAppOptions } from '../support/tracing-harness.js';
 import { AssistantService } from './fixtures/assistant.service.js';
 import { ManualController, OpsController } from './fixtures/http.controllers.js';
@@ -18,7 +20,7 @@ import {
   QuietEchoController,
   StatusController,
 } from './fixtures/registration.controllers.js';
-import { connect, type TestClient } from './fixtures/ws-clients.js';
+import { connect, type TestClient } from '../support/ws-clients.js';
 
 /**
  * The global (`APP_INTERCEPTOR`) interceptors Nest registered for `app`, read from its modules' providers
@@ -40,16 +42,10 @@ function names(spans: ReadableSpan[]): string[] {
 
 for (const platform of PLATFORMS) {
   describe(`Global tracing interceptor registration on ${platform}`, () => {
-    let traced: TracedApp | undefined;
+    const apps = tracedAppPerTest({ platform });
 
-    afterEach(async () => {
-      await traced?.close();
-      traced = undefined;
-    });
-
-    async function start(options: TracedAppOptions): Promise<TracedApp> {
-      traced = await createTracedApp({ platform, ...options });
-      return traced;
+    function start(options: TracedAppOptions): Promise<TracedApp> {
+      return apps.boot(options);
     }
 
     it('registers one global interceptor by default, and one with only http, only websocket or only microservices on', async () => {
@@ -63,15 +59,17 @@ for (const platform of PLATFORMS) {
         const app = await start({ controllers: [OpsController], tracing });
         assert.equal(globalInterceptors(app.app).length, 1, JSON.stringify(tracing));
         await app.close();
-        traced = undefined;
       }
     });
 
     it('registers no global interceptor when tracing is disabled', async () => {
-      const app = await start({ controllers: [OpsController], tracing: { enabled: false } });
-      assert.deepEqual(globalInterceptors(app.app), []);
-      assert.equal((await fetch(`${app.url}/health`)).status, 200);
-      assert.deepEqual(app.spans(), []);
+      const boot = (tracing: TracingModuleOptions) => start({ controllers: [OpsController], tracing });
+      const health = async (app: TracedApp, interceptors: number) => {
+        assert.equal(globalInterceptors(app.app).length, interceptors);
+        assert.equal((await fetch(`${app.url}/health`)).status, 200);
+      };
+      assert.deepEqual(await spansExportedBy(boot, {}, (app) => health(app, 1)), ['GET /health'], 'control: tracing on');
+      assert.deepEqual(await spansExportedBy(boot, { enabled: false }, (app) => health(app, 0)), []);
     });
 
     it('registers no global interceptor and traces no request with http, websocket and microservices off', async () => {
@@ -117,27 +115,19 @@ for (const platform of PLATFORMS) {
 }
 
 describe('HTTP and WebSocket tracing switched separately (socket.io)', () => {
-  let traced: TracedApp | undefined;
-  let client: TestClient | undefined;
-
-  afterEach(async () => {
-    client?.close();
-    client = undefined;
-    await traced?.close();
-    traced = undefined;
+  const apps = tracedAppPerTest({
+    controllers: [OpsController],
+    providers: [AssistantService],
+    configure: (app) => {
+      app.useWebSocketAdapter(new IoAdapter(app));
+    },
   });
 
   async function start(options: TracedAppOptions): Promise<{ app: TracedApp; client: TestClient }> {
-    traced = await createTracedApp({
-      controllers: [OpsController],
-      providers: [AssistantService],
-      configure: (app) => {
-        app.useWebSocketAdapter(new IoAdapter(app));
-      },
-      ...options,
-    });
-    client = await connect('socket.io', traced.url);
-    return { app: traced, client };
+    const app = await apps.boot(options);
+    const client = await connect('socket.io', app.url, { namespace: '/jobs' });
+    apps.defer(() => client.close());
+    return { app, client };
   }
 
   it('with websocket off traces HTTP requests but not gateway messages', async () => {

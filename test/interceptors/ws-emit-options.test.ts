@@ -1,37 +1,27 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
-import { WsAdapter } from '@nestjs/platform-ws';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TracingModuleOptions } from '../../lib/index.js';
-import { childrenOf, createTracedApp, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { childrenOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { ADAPTERS, connect, wsAdapter, type TestClient } from '../support/ws-clients.js';
 import { AssistantService } from './fixtures/assistant.service.js';
 import { IoJobsGateway, WsJobsGateway } from './fixtures/jobs.gateway.js';
-import { ADAPTERS, connect, type Adapter, type TestClient } from './fixtures/ws-clients.js';
 
 for (const adapter of ADAPTERS) {
   describe(`traceEmit under the websocket options with ${adapter}`, () => {
-    let traced: TracedApp | undefined;
-    let client: TestClient | undefined;
-
-    afterEach(async () => {
-      client?.close();
-      client = undefined;
-      await traced?.close();
-      traced = undefined;
+    const apps = tracedAppPerTest({
+      providers: [AssistantService, adapter === 'socket.io' ? IoJobsGateway : WsJobsGateway],
+      configure: (app) => {
+        app.useWebSocketAdapter(wsAdapter(adapter, app));
+      },
     });
 
     async function start(tracing: TracingModuleOptions): Promise<{ app: TracedApp; client: TestClient }> {
-      traced = await createTracedApp({
-        providers: [AssistantService, adapter === 'socket.io' ? IoJobsGateway : WsJobsGateway],
-        tracing,
-        configure: (app) => {
-          app.useWebSocketAdapter(createAdapter(adapter, app));
-        },
-      });
-      client = await connect(adapter, traced.url);
-      return { app: traced, client };
+      const app = await apps.boot({ tracing });
+      const client = await connect(adapter, app.url, { namespace: '/jobs' });
+      apps.defer(() => client.close());
+      return { app, client };
     }
 
     /** Runs the `work` handler, which emits two `tick` events, and checks the client got everything. */
@@ -71,8 +61,4 @@ for (const adapter of ADAPTERS) {
       );
     });
   });
-}
-
-function createAdapter(adapter: Adapter, app: INestApplication): IoAdapter | WsAdapter {
-  return adapter === 'socket.io' ? new IoAdapter(app) : new WsAdapter(app);
 }

@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
@@ -10,7 +7,7 @@ import { AttributionAttributes, HttpAttributes, WebSocketAttributes, WorkflowAtt
 import { childrenOf, createTracedApp, parentOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { AssistantService } from './fixtures/assistant.service.js';
 import { IoJobsGateway, WsJobsGateway } from './fixtures/jobs.gateway.js';
-import { ADAPTERS, connect, type Adapter, type TestClient } from './fixtures/ws-clients.js';
+import { ADAPTERS, connect, wsAdapter, type TestClient } from '../support/ws-clients.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -30,7 +27,7 @@ for (const adapter of ADAPTERS) {
           },
         },
         configure: (app) => {
-          app.useWebSocketAdapter(createAdapter(adapter, app));
+          app.useWebSocketAdapter(wsAdapter(adapter, app));
         },
       });
     });
@@ -39,7 +36,7 @@ for (const adapter of ADAPTERS) {
 
     beforeEach(async () => {
       traced.tracing.resetFinishedSpans();
-      client = await connect(adapter, traced.url);
+      client = await connect(adapter, traced.url, { namespace: '/jobs' });
     });
 
     afterEach(() => client.close());
@@ -146,7 +143,7 @@ for (const adapter of ADAPTERS) {
 
     if (adapter === 'socket.io') {
       it('joins the trace of a traceparent sent in the socket.io handshake headers', async () => {
-        const withHeader = await connect(adapter, traced.url, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` });
+        const withHeader = await connect(adapter, traced.url, { namespace: '/jobs', headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
         try {
           await withHeader.request('run', { prompt: 'hi' }, 'done');
         } finally {
@@ -158,10 +155,6 @@ for (const adapter of ADAPTERS) {
       });
     }
   });
-}
-
-function createAdapter(adapter: Adapter, app: INestApplication): IoAdapter | WsAdapter {
-  return adapter === 'socket.io' ? new IoAdapter(app) : new WsAdapter(app);
 }
 
 function outbound(span: ReadableSpan): Array<Record<string, unknown>> {

@@ -3,9 +3,6 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { AttributionAttributes, CostAttributes, GenAiAttributes, TraceStoreService, TracingService } from '../../lib/index.js';
@@ -14,6 +11,7 @@ import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-ses
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import { discardQueuedRuns } from '../../sample-app/workflows/queued/redis-connection.js';
 import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } from '../support/browser.js';
+import { tempDir } from '../support/temp-dir.js';
 import { parentOf, waitForSpans } from '../support/tracing-harness.js';
 
 const TOKEN = 'sample-explorer-token';
@@ -25,7 +23,7 @@ const RUN_ROUTE = 'POST /workflows/:workflowId/runs';
  * `/_tracing`. Every figure on the page is checked against the spans the app finished (in-memory exporter).
  */
 describe('sample app: the explorer after the demo session, in headless Chromium', { skip: skipWithoutBrowser() }, () => {
-  const storeDir = mkdtempSync(join(tmpdir(), 'sample-app-explorer-'));
+  const storeDir = tempDir('sample-app-explorer');
   const queuePrefix = `test-explorer-${randomUUID().slice(0, 8)}`;
   let modelServer: ModelServer | undefined;
   let app: INestApplication | undefined;
@@ -45,7 +43,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
       ...localModelEnv(modelServer, 'test'),
       TRACING_EXPORTER: 'memory',
       TRACING_STORE_ENABLED: 'true',
-      TRACING_STORE_PATH: join(storeDir, 'traces.db'),
+      TRACING_STORE_PATH: storeDir.join('traces.db'),
       TRACING_EXPLORER_ENABLED: 'true',
       TRACING_EXPLORER_TOKEN: TOKEN,
       BULLMQ_PREFIX: queuePrefix,
@@ -74,7 +72,7 @@ describe('sample app: the explorer after the demo session, in headless Chromium'
     await app?.close();
     await discardQueuedRuns(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     await modelServer?.close();
-    rmSync(storeDir, { recursive: true, force: true });
+    storeDir.cleanup();
   });
 
   const inTrace = (traceId: string) => spans.filter((s) => s.spanContext().traceId === traceId);

@@ -2,9 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,6 +20,7 @@ import { runDemoSession, type DemoSession } from '../../sample-app/demo/demo-ses
 import { localModelEnv, startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import type { WorkflowJobView } from '../../sample-app/workflows/workflow-job.js';
 import { discardQueuedRuns } from '../../sample-app/workflows/queued/redis-connection.js';
+import { tempDir } from '../support/temp-dir.js';
 import { childrenOf, descendantsOf, parentOf, waitForSpans } from '../support/tracing-harness.js';
 
 /**
@@ -35,7 +33,7 @@ describe('sample app: the demo flow, traced end to end', () => {
   let baseUrl: string;
   let session: DemoSession;
   let spans: ReadableSpan[];
-  const storeDir = mkdtempSync(join(tmpdir(), 'sample-app-e2e-'));
+  const storeDir = tempDir('sample-app-e2e');
   // Queued runs use the shared Redis under a prefix of their own, deleted afterwards.
   const queuePrefix = `test-sample-${randomUUID().slice(0, 8)}`;
 
@@ -44,7 +42,7 @@ describe('sample app: the demo flow, traced end to end', () => {
     Object.assign(process.env, {
       ...localModelEnv(modelServer, 'test'),
       TRACING_EXPORTER: 'memory',
-      TRACING_STORE_PATH: join(storeDir, 'traces.db'),
+      TRACING_STORE_PATH: storeDir.join('traces.db'),
       BULLMQ_PREFIX: queuePrefix,
     });
     app = await createSampleApp({ envFile: false, logger: false });
@@ -71,7 +69,7 @@ describe('sample app: the demo flow, traced end to end', () => {
     await app?.close();
     await discardQueuedRuns(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     await modelServer?.close();
-    rmSync(storeDir, { recursive: true, force: true });
+    storeDir.cleanup();
   });
 
   const inTrace = (traceId: string) => spans.filter((s) => s.spanContext().traceId === traceId);

@@ -6,7 +6,8 @@ import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } fro
 import { createResearchWorkflow, createSupportWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
 import { context, trace } from '@opentelemetry/api';
-import { openTracedStore, tempDir, traceIdOf } from './support/store-harness.js';
+import { openTracedStore, traceIdOf } from './support/store-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /** One trace of 700 spans in a store that keeps 600 per trace: more than a page, and past the cap. */
 async function seedLongTrace(path: string): Promise<string> {
@@ -47,8 +48,8 @@ async function seedDemo(path: string): Promise<{ okResearchTraceId: string; trac
 }
 
 describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => {
-  const tmp = tempDir();
-  const path = join(tmp.dir, 'traces.db');
+  const tmp = tempDir('ai-tracing-store');
+  const path = join(tmp.path, 'traces.db');
   let seeded: { okResearchTraceId: string; traces: number };
   let browser: Browser;
   let page: Page;
@@ -61,7 +62,7 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
 
   after(async () => {
     await browser?.close();
-    tmp.remove();
+    tmp.cleanup();
   });
 
   describe('without a token', () => {

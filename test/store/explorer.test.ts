@@ -5,9 +5,10 @@ import type { CostReport, ErrorSummary, SlowestReport, TraceListPage, TraceTree,
 import { explorerUnauthorized } from '../../lib/tracing.messages.js';
 import { createResearchWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
-import { openTracedStore, tempDir, traceIdOf } from './support/store-harness.js';
+import { openTracedStore, traceIdOf } from './support/store-harness.js';
+import { tempDir } from '../support/temp-dir.js';
+import { PLATFORMS } from '../support/tracing-harness.js';
 
-const PLATFORMS = ['express', 'fastify'] as const;
 
 /** Fills a store file with 4 demo runs: alice x2, bob x2 (one failing). Returns the failing trace id. */
 async function seedStore(path: string): Promise<{ failedTraceId: string; okTraceId: string }> {
@@ -33,15 +34,15 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
 
 for (const platform of PLATFORMS) {
   describe(`explorer over ${platform}`, () => {
-    const tmp = tempDir();
-    const path = join(tmp.dir, 'traces.db');
+    const tmp = tempDir('ai-tracing-store');
+    const path = join(tmp.path, 'traces.db');
     let seeded: { failedTraceId: string; okTraceId: string };
 
     before(async () => {
       seeded = await seedStore(path);
     });
 
-    after(() => tmp.remove());
+    after(() => tmp.cleanup());
 
     describe('without a token', () => {
       let app: ExplorerApp;

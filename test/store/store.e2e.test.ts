@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import type { TraceListPage, TraceTree } from '../../lib/store/trace-query.types.js';
 import { createTracedApp, PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
 import { DEMO_PRICES, DemoNodes, FakeLlm, ResearchWorkflow } from './fixtures/demo-workflow.js';
-import { tempDir } from './support/store-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 @Controller('research')
 class ResearchController {
@@ -34,9 +34,9 @@ function startApp(platform: (typeof PLATFORMS)[number], path: string): Promise<T
 
 for (const platform of PLATFORMS) {
   describe(`trace store in a traced ${platform} app`, () => {
-    const tmp = tempDir();
-    const path = join(tmp.dir, 'app.db');
-    after(() => tmp.remove());
+    const tmp = tempDir('ai-tracing-store');
+    const path = join(tmp.path, 'app.db');
+    after(() => tmp.cleanup());
 
     it('stores request traces, never traces the explorer, and keeps them across a restart', async () => {
       let app = await startApp(platform, path);

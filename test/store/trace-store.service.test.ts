@@ -11,7 +11,8 @@ import { TraceQueryError } from '../../lib/store/trace-query.validation.js';
 import { TraceStoreService } from '../../lib/store/trace-store.service.js';
 import { storeDisabled } from '../../lib/tracing.messages.js';
 import { createResearchWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
-import { openTracedStore, tempDir, traceIdOf, type TracedStore } from './support/store-harness.js';
+import { openTracedStore, traceIdOf, type TracedStore } from './support/store-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const RUNS = [
   { user: 'alice', tenant: 'acme' },
@@ -23,14 +24,14 @@ const RUNS = [
 ] as const;
 
 describe('TraceStoreService', () => {
-  const tmp = tempDir();
+  const tmp = tempDir('ai-tracing-store');
   let traced: TracedStore;
   let all: TraceSummary[];
   let failedTraceId: string;
   let spans: ReadableSpan[];
 
   before(async () => {
-    traced = openTracedStore(join(tmp.dir, 'traces.db'));
+    traced = openTracedStore(join(tmp.path, 'traces.db'));
     const workflow = createResearchWorkflow();
     for (const [i, run] of RUNS.entries()) {
       const attribution = { userId: run.user, tenantId: run.tenant };
@@ -53,7 +54,7 @@ describe('TraceStoreService', () => {
 
   after(async () => {
     await traced.close();
-    tmp.remove();
+    tmp.cleanup();
   });
 
   const ids = (traces: TraceSummary[]) => traces.map((t) => t.traceId);

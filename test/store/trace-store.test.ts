@@ -12,7 +12,8 @@ import { SCHEMA_VERSION } from '../../lib/store/trace-store.schema.js';
 import { storeQueueFull } from '../../lib/tracing.messages.js';
 import { createResearchWorkflow, FakeLlm, ResearchAgent, ResearchWorkflow, SearchTool } from './fixtures/demo-workflow.js';
 import { bulkFill } from './support/bulk-fill.js';
-import { openTracedStore, tempDir, testConfig, traceIdOf, type TracedStore } from './support/store-harness.js';
+import { openTracedStore, testConfig, traceIdOf, type TracedStore } from './support/store-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const DAY_MS = 86_400_000;
 
@@ -22,15 +23,15 @@ describe('TraceStore', () => {
   let traced: TracedStore | undefined;
 
   beforeEach(() => {
-    tmp = tempDir();
-    path = join(tmp.dir, 'nested', 'traces.db');
+    tmp = tempDir('ai-tracing-store');
+    path = join(tmp.path, 'nested', 'traces.db');
   });
 
   afterEach(async () => {
     await traced?.close();
     traced = undefined;
     mock.timers.reset();
-    tmp.remove();
+    tmp.cleanup();
   });
 
   it('stores the spans of a traced workflow: trace row, tree, cost and tokens', async () => {
@@ -250,8 +251,8 @@ describe('TraceStore', () => {
   });
 
   it('fails bootstrap with a clear error when the file cannot be opened or is from a newer version', async () => {
-    mkdirSync(join(tmp.dir, 'a-directory.db'));
-    const config = testConfig({ store: { path: join(tmp.dir, 'a-directory.db') } });
+    mkdirSync(join(tmp.path, 'a-directory.db'));
+    const config = testConfig({ store: { path: join(tmp.path, 'a-directory.db') } });
     assert.throws(() => TraceStore.open(config.store), (error: unknown) => error instanceof TracingConfigError && /cannot open the trace store at .*a-directory\.db/.test(error.message));
 
     const future = TraceStore.open(testConfig({ store: { path } }).store);

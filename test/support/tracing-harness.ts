@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
+import { waitFor } from './waits.js';
 
 /** HTTP platforms every HTTP-level suite runs against. */
 export const PLATFORMS = ['express', 'fastify'] as const;
@@ -16,6 +17,10 @@ export interface TracedApp {
   tracing: TracingService;
   /** Finished spans so far (in-memory exporter). */
   spans(): ReadableSpan[];
+  /**
+   * Closes the app. Idempotent: a second call returns the first call's promise, so a teardown can wait for a
+   * close that a test gave up on (timed out) instead of leaving the app, its provider and its globals behind.
+   */
   close(): Promise<void>;
 }
 
@@ -58,24 +63,24 @@ export async function createTracedApp(options: TracedAppOptions = {}): Promise<T
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   }
   const tracing = app.get(TracingService);
-  return { app, url, tracing, spans: () => tracing.getFinishedSpans(), close: () => app.close() };
+  let closing: Promise<void> | undefined;
+  return { app, url, tracing, spans: () => tracing.getFinishedSpans(), close: () => (closing ??= app.close()) };
 }
 
 /** Polls (on the event loop, bounded) until `predicate` holds for the finished spans; returns them. */
-export async function waitForSpans(
+export function waitForSpans(
   spans: () => ReadableSpan[],
   predicate: (spans: ReadableSpan[]) => boolean,
   timeoutMs = 20_000,
 ): Promise<ReadableSpan[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const current = spans();
-    if (predicate(current)) return current;
-    if (Date.now() > deadline) {
-      throw new Error(`spans never matched; have: ${current.map((s) => s.name).join(', ') || '(none)'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return waitFor(
+    'the expected spans',
+    () => {
+      const current = spans();
+      return predicate(current) ? current : undefined;
+    },
+    { timeoutMs, describe: () => `have: ${spans().map((s) => s.name).join(', ') || '(none)'}` },
+  );
 }
 
 /** The one finished span named `name` (fails when there are none or several). */
@@ -91,20 +96,37 @@ export function parentOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpa
   return parentId ? spans.find((s) => s.spanContext().spanId === parentId) : undefined;
 }
 
+/** Children of every span id, built once for a tree walked many times (thousands of spans). */
+export type SpanIndex = ReadonlyMap<string, ReadableSpan[]>;
+
+/** Indexes `spans` by parent span id. */
+export function indexChildren(spans: readonly ReadableSpan[]): SpanIndex {
+  const index = new Map<string, ReadableSpan[]>();
+  for (const s of spans) {
+    const parent = s.parentSpanContext?.spanId;
+    if (!parent) continue;
+    const siblings = index.get(parent);
+    if (siblings) siblings.push(s);
+    else index.set(parent, [s]);
+  }
+  return index;
+}
+
 /** Direct children of `span`. */
 export function childrenOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpan[] {
   const id = span.spanContext().spanId;
   return spans.filter((s) => s.parentSpanContext?.spanId === id);
 }
 
-/** Every descendant of `span`. */
-export function descendantsOf(spans: ReadableSpan[], span: ReadableSpan): ReadableSpan[] {
+/** Every descendant of `span`, breadth first; pass an `index` of `spans` when walking many trees. */
+export function descendantsOf(spans: ReadableSpan[], span: ReadableSpan, index: SpanIndex = indexChildren(spans)): ReadableSpan[] {
   const out: ReadableSpan[] = [];
   const queue = [span];
   while (queue.length > 0) {
-    const children = childrenOf(spans, queue.shift()!);
-    out.push(...children);
-    queue.push(...children);
+    for (const child of index.get(queue.shift()!.spanContext().spanId) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
   }
   return out;
 }

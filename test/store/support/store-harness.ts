@@ -2,9 +2,6 @@ import { context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveTracingConfig } from '../../../lib/config/resolve-config.js';
 import type { ResolvedTracingConfig } from '../../../lib/config/resolved-config.js';
 import type { TracingModuleOptions } from '../../../lib/config/tracing-options.interface.js';
@@ -18,12 +15,6 @@ import { LIBRARY_NAME } from '../../../lib/tracing.constants.js';
 import { DEMO_PRICES } from '../fixtures/demo-workflow.js';
 
 let contextManagerReady = false;
-
-/** A fresh folder under the OS temp dir; removed by the returned cleanup. */
-export function tempDir(): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-tracing-store-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** A resolved config as TracingModule would build it (no environment), with the demo prices. */
 export function testConfig(options: TracingModuleOptions): ResolvedTracingConfig {
