@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CostService } from '../../lib/cost/cost.service.js';
 import { CostAttributes, GenAiAttributes, TracingConfigError } from '../../lib/index.js';
 import { near } from '../support/assertions.js';
 import { header } from '../support/http.js';
-import { createTracedApp, descendantsOf, indexChildren, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { descendantsOf, indexChildren, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { RESEARCH_PROVIDERS, ResearchController, ResearchWorkflow, researchSteps, stepCost } from './fixtures/research.app.js';
 
 /**
@@ -35,19 +36,23 @@ const isRequest = (s: ReadableSpan) => s.name === 'GET /research/:n';
 
 for (const platform of PLATFORMS) {
   describe(`cost tracking end to end on ${platform}`, () => {
-    let traced: TracedApp;
-
-    before(async () => {
-      traced = await createTracedApp({
-        platform,
-        controllers: [ResearchController],
-        providers: RESEARCH_PROVIDERS,
-        tracing: { http: { userId: (request) => header(request, 'x-user-id') } },
-      });
+    // Each test has its own app: cost reports and forecasts accumulate, so no test reads another's requests.
+    const apps = tracedAppPerTest({
+      platform,
+      controllers: [ResearchController],
+      providers: RESEARCH_PROVIDERS,
+      tracing: { http: { userId: (request) => header(request, 'x-user-id') } },
     });
-    after(() => traced.close());
+
+    /** `GET /research/:n` as each user, concurrently; every answer must be 200. */
+    async function research(traced: TracedApp, runs: Array<[n: number, user: string]>): Promise<void> {
+      const responses = await Promise.all(runs.map(([n, user]) => fetch(`${traced.url}/research/${n}`, { headers: { 'x-user-id': user } })));
+      assert.deepEqual([...new Set(responses.map((r) => r.status))], [200]);
+      await Promise.all(responses.map((r) => r.text()));
+    }
 
     it('prices the three parallel provider calls of a workflow and rolls them up to the workflow and the request', async () => {
+      const traced = await apps.boot();
       const response = await fetch(`${traced.url}/research/7`, { headers: { 'x-user-id': 'alice' } });
       assert.equal(response.status, 200);
       const spans = await waitForSpans(traced.spans, (all) => all.some(isRequest));
@@ -70,24 +75,26 @@ for (const platform of PLATFORMS) {
     });
 
     it('keeps 1,000 concurrent workflow requests exact, each with its own rollup', async () => {
+      const traced = await apps.boot();
       const users = ['alice', 'bob', 'carol'];
-      const responses = await Promise.all(
-        Array.from({ length: 1000 }, (_, n) => fetch(`${traced.url}/research/${n}`, { headers: { 'x-user-id': users[n % 3]! } })),
-      );
-      assert.ok(responses.every((r) => r.status === 200));
-      await Promise.all(responses.map((r) => r.text()));
-      const spans = await waitForSpans(traced.spans, (all) => all.filter(isRequest).length === 1001);
+      await research(traced, Array.from({ length: 1000 }, (_, n) => [n, users[n % 3]!]));
+      const spans = await waitForSpans(traced.spans, (all) => all.filter(isRequest).length === 1000);
       const index = indexChildren(spans);
       for (const request of spans.filter(isRequest)) {
         const run = Number(String(request.attributes['url.path']).split('/').pop());
         near(request.attributes[CostAttributes.TOTAL_USD], workflowCost(run));
         assert.equal(descendantsOf(spans, request, index).length, 7, `request ${run} owns its workflow, nodes and calls only`);
       }
-      assert.equal(assertRollups(spans), 1001 * 5);
+      assert.equal(assertRollups(spans), 1000 * 5);
     });
 
-    it('reports cost grouped by user and by model, matching the provider spans', () => {
-      const spans = traced.spans().filter((s) => s.attributes[CostAttributes.PRICED] === true);
+    it('reports cost grouped by user and by model, matching the provider spans', async () => {
+      const traced = await apps.boot();
+      const users = ['alice', 'bob', 'carol', 'alice'];
+      await research(traced, Array.from({ length: 40 }, (_, n) => [n, users[n % 4]!]));
+      const all = await waitForSpans(traced.spans, (spans) => spans.filter(isRequest).length === 40);
+      const spans = all.filter((s) => s.attributes[CostAttributes.PRICED] === true);
+      assert.equal(spans.length, 40 * 3);
       const costs = traced.app.get(CostService);
       const expectBy = (key: string) => {
         const totals = new Map<string, { usd: number; calls: number }>();
@@ -117,35 +124,32 @@ for (const platform of PLATFORMS) {
       }
       const forecast = costs.forecast({ workflow: 'research', runs: 100 });
       assert.ok(forecast.available);
-      assert.equal(forecast.observedRuns, 1000);
+      assert.equal(forecast.observedRuns, 40);
+      near(forecast.meanRunUsd, Array.from({ length: 40 }, (_, n) => workflowCost(n)).reduce((a, b) => a + b) / 40);
     });
   });
 }
 
 describe('cost tracking without HTTP', () => {
+  const apps = tracedAppPerTest({ providers: RESEARCH_PROVIDERS, listen: false });
+
   it('keeps 1,000 concurrent in-process workflows exact under their own attribution', async () => {
-    const traced = await createTracedApp({ providers: RESEARCH_PROVIDERS, listen: false });
-    try {
-      const workflow = traced.app.get(ResearchWorkflow);
-      await Promise.all(Array.from({ length: 1000 }, (_, n) => traced.tracing.withAttribution({ tenantId: `t${n % 10}` }, () => workflow.run(n))));
-      const spans = traced.spans();
-      const roots = spans.filter((s) => s.name === 'invoke_workflow research');
-      assert.equal(roots.length, 1000);
-      assert.equal(assertRollups(spans), 4000);
-      const byTenant = traced.app.get(CostService).report({ groupBy: ['tenant'] });
-      assert.equal(byTenant.length, 10);
-      const expected = Array.from({ length: 1000 }, (_, n) => workflowCost(n)).reduce((a, b) => a + b, 0);
-      near(byTenant.reduce((sum, row) => sum + row.totalUsd, 0), expected, 1e-9);
-    } finally {
-      await traced.close();
-    }
+    const traced = await apps.boot();
+    const workflow = traced.app.get(ResearchWorkflow);
+    await Promise.all(Array.from({ length: 1000 }, (_, n) => traced.tracing.withAttribution({ tenantId: `t${n % 10}` }, () => workflow.run(n))));
+    const spans = traced.spans();
+    const roots = spans.filter((s) => s.name === 'invoke_workflow research');
+    assert.equal(roots.length, 1000);
+    assert.equal(assertRollups(spans), 4000);
+    const byTenant = traced.app.get(CostService).report({ groupBy: ['tenant'] });
+    assert.equal(byTenant.length, 10);
+    const expected = Array.from({ length: 1000 }, (_, n) => workflowCost(n)).reduce((a, b) => a + b, 0);
+    near(byTenant.reduce((sum, row) => sum + row.totalUsd, 0), expected, 1e-9);
   });
 
   it('fails bootstrap on bad pricing with a message naming the entry', async () => {
     await assert.rejects(
-      createTracedApp({
-        providers: RESEARCH_PROVIDERS,
-        listen: false,
+      apps.boot({
         tracing: { pricing: { models: [{ provider: 'openai', model: 'gpt-4o', input: 2.5, output: -10 }] } },
       }),
       new TracingConfigError(
