@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Injectable, Module } from '@nestjs/common';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
+import { TraceNode, TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
+import { configuredBy } from '../support/config-service.js';
 import { RecordingExporter } from '../support/recording-exporter.js';
 import { spanNamed, type TracedApp } from '../support/tracing-harness.js';
 import { decodeProtobufExport, flattenSpans } from './fixtures/otlp-decode.js';
@@ -13,6 +14,11 @@ import { startOtlpReceiver } from './fixtures/otlp-receiver.js';
 @Injectable()
 class FeatureService {
   constructor(readonly tracing: TracingService) {}
+
+  @TraceNode({ nodeType: 'echo' })
+  echo(text: string): string {
+    return text;
+  }
 }
 @Module({ providers: [FeatureService], exports: [FeatureService] })
 class FeatureModule {}
@@ -78,12 +84,37 @@ describe('W3C propagation', () => {
   });
 });
 
-describe('limits', () => {
-  it('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates long attribute strings', async () => {
-    apps.env({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' });
-    const traced = await boot({ exporter: 'memory' });
-    traced.tracing.withSpan('long', () => traced.tracing.setAttributes({ note: 'abcdefghijklmnop' }));
-    assert.equal(spanNamed(traced.spans(), 'long').attributes['note'], 'abcdefgh');
+describe('attribute and content limits', () => {
+  const LONG = 'abcdefghijklmnop';
+  const noted = (traced: TracedApp) => {
+    traced.tracing.withSpan('long', () => traced.tracing.setAttributes({ note: LONG }));
+    return spanNamed(traced.spans(), 'long').attributes['note'];
+  };
+
+  it('attributeValueLengthLimit truncates long attribute strings (control: kept whole without it)', async () => {
+    assert.equal(noted(await boot({ exporter: 'memory' })), LONG);
+    assert.equal(noted(await boot({ exporter: 'memory', attributeValueLengthLimit: 8 })), 'abcdefgh');
+  });
+
+  // Through ConfigService only: the SDK reads these two from process.env itself.
+  it('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, and OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT over it', async () => {
+    assert.equal(noted(await apps.boot(await configuredBy({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' }, { exporter: 'memory' }))), 'abcdefgh');
+    const both = { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '5' };
+    assert.equal(noted(await apps.boot(await configuredBy(both, { exporter: 'memory' }))), 'abcde');
+  });
+
+  it('TRACING_CAPTURE_CONTENT records inputs; TRACING_MAX_CONTENT_LENGTH truncates them', async () => {
+    const captured = async (variables: Record<string, string>) => {
+      const { tracingModule, imports } = await configuredBy(variables, { exporter: 'memory' });
+      const traced = await apps.boot({ tracingModule, imports: [FeatureModule, ...imports] });
+      traced.app.get(FeatureService).echo('word '.repeat(100));
+      return spanNamed(traced.spans(), 'node echo').attributes['input.value'] as string | undefined;
+    };
+    assert.equal(await captured({}), undefined, 'off by default');
+    assert.equal(await captured({ TRACING_CAPTURE_CONTENT: 'true' }), JSON.stringify(['word '.repeat(100)]));
+    const cut = await captured({ TRACING_CAPTURE_CONTENT: 'true', TRACING_MAX_CONTENT_LENGTH: '40' });
+    assert.equal(cut?.length, 40);
+    assert.ok(cut?.endsWith('...[truncated]'), cut);
   });
 });
 

@@ -8,6 +8,7 @@ import { TracingModule, type TracingModuleOptions } from '../../lib/index.js';
 import type { TracingSdk } from '../../lib/sdk/tracing-sdk.js';
 import { TRACING_SDK } from '../../lib/tracing.constants.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
+import { configuredBy } from '../support/config-service.js';
 import { RecordingExporter, type ExporterBehaviour } from '../support/recording-exporter.js';
 import type { TracedApp } from '../support/tracing-harness.js';
 import { within } from '../support/waits.js';
@@ -210,6 +211,32 @@ describe('the export timeout cuts an export short (shutdownTimeoutMillis far awa
     await drain();
     assert.deepEqual(unhandled, []);
   });
+});
+
+describe('the same bounds as variables (read through ConfigService), each the only one near', () => {
+  /** A collector that never answers, found through OTEL_EXPORTER_OTLP_ENDPOINT, and the given bounds. */
+  async function bootHanging(bounds: Record<string, string>): Promise<{ traced: TracedApp; receiver: OtlpReceiver }> {
+    const receiver = await receiverFor('hang');
+    const { tracingModule, imports } = await configuredBy({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl, ...bounds });
+    const traced = await apps.boot({ tracingModule, imports: [ResearchModule, ...imports] });
+    await research(traced, 'job-variables');
+    return { traced, receiver };
+  }
+  const far = String(FAR_MS);
+
+  it('TRACING_SHUTDOWN_TIMEOUT', async () => {
+    const { traced, receiver } = await bootHanging({ TRACING_SHUTDOWN_TIMEOUT: '300', OTEL_EXPORTER_OTLP_TIMEOUT: far, OTEL_BSP_EXPORT_TIMEOUT: far });
+    await closeWithinBound(traced);
+    assert.equal(receiver.received.length, 1);
+  });
+
+  for (const variable of ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT']) {
+    it(variable, async () => {
+      const { traced, receiver } = await bootHanging({ [variable]: '200', TRACING_SHUTDOWN_TIMEOUT: far, OTEL_BSP_EXPORT_TIMEOUT: far });
+      await closeWithinBound(traced);
+      assert.equal(receiver.received.length, 1);
+    });
+  }
 });
 
 describe('a failing exporter never throws into the app', () => {

@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { HttpAttributes, type TracingModuleOptions } from '../../lib/index.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
+import { configuredBy } from '../support/config-service.js';
 import { spansExportedBy } from '../support/recording-exporter.js';
 import { createTracedApp, PLATFORMS, waitForSpans, type TracedApp, type TracedAppOptions } from '../support/tracing-harness.js';
 import { AssistantService } from './fixtures/assistant.service.js';
@@ -130,23 +131,35 @@ describe('HTTP and WebSocket tracing switched separately (socket.io)', () => {
     return { app, client };
   }
 
-  it('with websocket off traces HTTP requests but not gateway messages', async () => {
-    const { app, client } = await start({ providers: [AssistantService, IoJobsGateway], tracing: { websocket: { enabled: false } } });
-    assert.equal(await client.request('ping', {}, 'pong'), 'ok');
-    assert.equal(await client.request('ping', {}, 'pong'), 'ok');
-    assert.equal((await fetch(`${app.url}/health`)).status, 200);
-    const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'));
-    assert.deepEqual(names(spans), ['GET /health']);
-  });
+  /** The switch as a module option, or as a variable read through ConfigService. */
+  const switches = [
+    { how: 'option', off: async (which: 'http' | 'websocket'): Promise<TracedAppOptions> => ({ tracing: { [which]: { enabled: false } } }) },
+    {
+      how: 'TRACING_*_ENABLED variable',
+      off: (which: 'http' | 'websocket') =>
+        configuredBy({ [which === 'http' ? 'TRACING_HTTP_ENABLED' : 'TRACING_WEBSOCKET_ENABLED']: 'false' }, { exporter: 'memory' }),
+    },
+  ];
 
-  it('with http off traces gateway messages but not HTTP requests', async () => {
-    const { app, client } = await start({ providers: [AssistantService, IoJobsGateway], tracing: { http: { enabled: false } } });
-    assert.equal((await fetch(`${app.url}/health`)).status, 200);
-    assert.equal((await fetch(`${app.url}/no-such-route`)).status, 404);
-    assert.equal(await client.request('ping', {}, 'pong'), 'ok');
-    const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'websocket ping'));
-    assert.deepEqual(names(spans), ['websocket ping']);
-  });
+  for (const { how, off } of switches) {
+    it(`with websocket off (${how}) traces HTTP requests but not gateway messages`, async () => {
+      const { app, client } = await start({ providers: [AssistantService, IoJobsGateway], ...(await off('websocket')) });
+      assert.equal(await client.request('ping', {}, 'pong'), 'ok');
+      assert.equal(await client.request('ping', {}, 'pong'), 'ok');
+      assert.equal((await fetch(`${app.url}/health`)).status, 200);
+      const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'));
+      assert.deepEqual(names(spans), ['GET /health']);
+    });
+
+    it(`with http off (${how}) traces gateway messages but not HTTP requests`, async () => {
+      const { app, client } = await start({ providers: [AssistantService, IoJobsGateway], ...(await off('http')) });
+      assert.equal((await fetch(`${app.url}/health`)).status, 200);
+      assert.equal((await fetch(`${app.url}/no-such-route`)).status, 404);
+      assert.equal(await client.request('ping', {}, 'pong'), 'ok');
+      const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'websocket ping'));
+      assert.deepEqual(names(spans), ['websocket ping']);
+    });
+  }
 
   it('traces a message once when a gateway applies WsTracingInterceptor next to the global one', async () => {
     const { app, client } = await start({ providers: [ManualIoGateway] });

@@ -1,0 +1,113 @@
+import { Controller, Get } from '@nestjs/common';
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { TraceStoreService, type TraceListPage, type TracingModuleOptions } from '../../lib/index.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { configuredBy } from '../support/config-service.js';
+import { tempDir } from '../support/temp-dir.js';
+import type { TracedApp } from '../support/tracing-harness.js';
+import { openTracedStore } from './support/store-harness.js';
+
+/**
+ * The store and explorer settings shown by their effect on a real app: which file holds its traces, what is
+ * pruned at start, what a full queue drops, where the explorer answers and to whom. Variables are read through
+ * ConfigService.
+ */
+@Controller('hello')
+class HelloController {
+  @Get()
+  hello(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+const apps = tracedAppPerTest({ controllers: [HelloController] });
+const files = tempDir('ai-tracing-store-settings');
+after(() => files.cleanup());
+let storeFiles = 0;
+const newStorePath = () => files.join(`traces-${++storeFiles}.db`);
+const DAY_MS = 86_400_000;
+
+async function bootWith(variables: Record<string, string>, options: TracingModuleOptions = {}): Promise<TracedApp> {
+  const { tracingModule, imports } = await configuredBy(variables, { exporter: 'memory', ...options });
+  return apps.boot({ tracingModule, imports });
+}
+
+/** Writes root spans `name`, each `ageMs` old, into the store file at `path`, as an earlier run of the app would. */
+async function seed(path: string, traces: Array<[name: string, ageMs: number]>): Promise<void> {
+  const store = openTracedStore(path);
+  const now = Date.now();
+  for (const [name, ageMs] of traces) store.tracer.startSpan(name, { startTime: now - ageMs }).end(now - ageMs + 1);
+  await store.close();
+}
+
+const storedNames = (app: TracedApp) => app.app.get(TraceStoreService).listTraces({ limit: 100 }).traces.map((t) => t.name);
+
+async function status(app: TracedApp, path: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(`${app.url}${path}`, { headers });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('store settings', () => {
+  it('TRACING_STORE_PATH alone turns the store on: the app traces land in that file, served at /_tracing', async () => {
+    const path = newStorePath();
+    const app = await bootWith({ TRACING_STORE_PATH: path });
+    assert.equal(await status(app, '/hello'), 200);
+    await app.tracing.forceFlush();
+    const page = (await (await fetch(`${app.url}/_tracing/api/traces`)).json()) as TraceListPage;
+    assert.deepEqual(page.traces.map((t) => t.name), ['GET /hello']);
+    assert.equal(app.app.get(TraceStoreService).stats().path, path);
+  });
+
+  it('TRACING_STORE_ENABLED=false keeps it off even with a path (control: on with TRACING_STORE_ENABLED=true)', async () => {
+    const on = await bootWith({ TRACING_STORE_ENABLED: 'true', TRACING_STORE_PATH: newStorePath() });
+    assert.equal(on.app.get(TraceStoreService).enabled, true);
+    assert.equal(await status(on, '/_tracing/api/stats'), 200);
+    await on.close();
+    const off = await bootWith({ TRACING_STORE_ENABLED: 'false', TRACING_STORE_PATH: newStorePath() });
+    assert.equal(off.app.get(TraceStoreService).enabled, false);
+    assert.equal(await status(off, '/_tracing/api/stats'), 404);
+  });
+
+  it('TRACING_STORE_MAX_TRACES keeps the newest traces, pruning at start', async () => {
+    const path = newStorePath();
+    await seed(path, [['t1', 5000], ['t2', 4000], ['t3', 3000], ['t4', 2000], ['t5', 1000]]);
+    const app = await bootWith({ TRACING_STORE_PATH: path, TRACING_STORE_MAX_TRACES: '2' });
+    assert.deepEqual(storedNames(app), ['t5', 't4']);
+  });
+
+  it('TRACING_STORE_RETENTION_DAYS drops older traces, pruning at start', async () => {
+    const path = newStorePath();
+    await seed(path, [['three days old', 3 * DAY_MS], ['an hour old', 3_600_000]]);
+    const app = await bootWith({ TRACING_STORE_PATH: path, TRACING_STORE_RETENTION_DAYS: '1' });
+    assert.deepEqual(storedNames(app), ['an hour old']);
+  });
+
+  it('store.maxQueueSize: a burst beyond the queue is dropped and counted, never waited for', async () => {
+    const app = await bootWith({}, { store: { path: newStorePath(), maxQueueSize: 5 } });
+    const returned = Array.from({ length: 20 }, (_, i) => app.tracing.withSpan(`burst ${i}`, () => i));
+    assert.equal(returned.length, 20, 'every call returned before the writer ran');
+    await app.tracing.forceFlush();
+    const stats = app.app.get(TraceStoreService).stats();
+    assert.deepEqual([stats.written, stats.dropped, stats.traces], [5, 15, 5]);
+  });
+});
+
+describe('explorer settings', () => {
+  it('TRACING_EXPLORER_PATH and TRACING_EXPLORER_TOKEN: served there, to bearers of the token only', async () => {
+    const app = await bootWith({ TRACING_STORE_PATH: newStorePath(), TRACING_EXPLORER_PATH: '/ops/traces', TRACING_EXPLORER_TOKEN: 's3cret' });
+    assert.equal(await status(app, '/ops/traces/api/stats'), 401);
+    assert.equal(await status(app, '/ops/traces/api/stats', { authorization: 'Bearer wrong' }), 401);
+    assert.equal(await status(app, '/ops/traces/api/stats', { authorization: 'Bearer s3cret' }), 200);
+    assert.equal(await status(app, '/_tracing/api/stats', { authorization: 'Bearer s3cret' }), 404, 'not at the default path');
+  });
+
+  it('NODE_ENV=production turns it off by default; TRACING_EXPLORER_ENABLED=true turns it back on', async () => {
+    const production = await bootWith({ TRACING_STORE_PATH: newStorePath(), NODE_ENV: 'production' });
+    assert.equal(await status(production, '/_tracing/api/stats'), 404);
+    await production.close();
+    const enabled = await bootWith({ TRACING_STORE_PATH: newStorePath(), NODE_ENV: 'production', TRACING_EXPLORER_ENABLED: 'true' });
+    assert.equal(await status(enabled, '/_tracing/api/stats'), 200);
+  });
+});
