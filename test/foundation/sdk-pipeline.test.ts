@@ -135,6 +135,15 @@ describe('exporters by name', () => {
     assert.deepEqual(await posted({ exporter: 'none' }), []);
   });
 
+  it("'memory' keeps the newest 10,000 spans, so a long-running development app stays bounded", async () => {
+    const traced = await boot({ exporter: 'memory' });
+    for (let i = 0; i < 10_005; i++) traced.tracing.withSpan(`span ${i}`, () => undefined);
+    const kept = traced.tracing.getFinishedSpans();
+    assert.equal(kept.length, 10_000);
+    assert.equal(kept[0]?.name, 'span 5', 'the oldest five were dropped');
+    assert.equal(kept.at(-1)?.name, 'span 10004');
+  });
+
   it('a SpanExporter instance receives every span through the batch processor', async () => {
     const exporter = new RecordingExporter();
     const traced = await boot({ exporter, serviceName: 'custom-exporter' });

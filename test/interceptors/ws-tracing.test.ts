@@ -4,21 +4,26 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { AttributionAttributes, HttpAttributes, WebSocketAttributes, WorkflowAttributes, WS_OUTBOUND_EVENT } from '../../lib/index.js';
-import { childrenOf, createTracedApp, parentOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { childrenOf, createTracedApp, parentOf, PLATFORMS, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { ADAPTERS, connect, wsAdapter, type TestClient } from '../support/ws-clients.js';
 import { AssistantService } from './fixtures/assistant.service.js';
 import { IoJobsGateway, WsJobsGateway } from './fixtures/jobs.gateway.js';
-import { ADAPTERS, connect, wsAdapter, type TestClient } from '../support/ws-clients.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 
-for (const adapter of ADAPTERS) {
-  describe(`WebSocket tracing with ${adapter}`, () => {
+/** Every gateway adapter on both HTTP platforms: the gateway shares the platform's HTTP server. */
+const SETUPS = PLATFORMS.flatMap((platform) => ADAPTERS.map((adapter) => ({ platform, adapter })));
+
+for (const { platform, adapter } of SETUPS) {
+  describe(`WebSocket tracing with ${adapter} on ${platform}`, () => {
     let traced: TracedApp;
     let client: TestClient;
 
     before(async () => {
       traced = await createTracedApp({
+        platform,
         providers: [AssistantService, adapter === 'socket.io' ? IoJobsGateway : WsJobsGateway],
         tracing: {
           websocket: {
@@ -154,6 +159,48 @@ for (const adapter of ADAPTERS) {
         assert.equal(span.parentSpanContext?.spanId, CALLER_SPAN_ID);
       });
     }
+  });
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`websocket.payloadIds: job and session ids read from the payload by the app (${adapter})`, () => {
+    const apps = tracedAppPerTest({
+      providers: [AssistantService, adapter === 'socket.io' ? IoJobsGateway : WsJobsGateway],
+      configure: (app) => {
+        app.useWebSocketAdapter(wsAdapter(adapter, app));
+      },
+    });
+
+    async function runWith(payloadIds: (payload: unknown) => { jobId?: string; sessionId?: string } | undefined): Promise<ReadableSpan[]> {
+      const app = await apps.boot({ tracing: { websocket: { payloadIds } } });
+      const client = await connect(adapter, app.url, { namespace: '/jobs' });
+      apps.defer(() => client.close());
+      const message = { meta: { job: 'job-custom', conversation: 'conv-3' }, job_id: 'job-default', thread_id: 'thread-default', prompt: 'hi' };
+      assert.deepEqual(await client.request('run', message, 'done'), { answer: 'echo: hi' });
+      return waitForSpans(app.spans, (spans) => spans.some((s) => s.name === 'websocket run'));
+    }
+
+    it("reads them with the app's reader instead of the default fields", async () => {
+      const spans = await runWith((payload) => {
+        const meta = (payload as { meta?: { job?: string; conversation?: string } }).meta;
+        return { jobId: meta?.job, sessionId: meta?.conversation };
+      });
+      for (const name of ['websocket run', 'invoke_workflow answer', 'chat gpt-4o-mini']) {
+        const span = spanNamed(spans, name);
+        assert.equal(span.attributes[WorkflowAttributes.JOB_ID], 'job-custom', name);
+        assert.equal(span.attributes[AttributionAttributes.SESSION_ID], 'conv-3', name);
+      }
+    });
+
+    it('a throwing reader costs the ids only: the message is still answered and traced', async () => {
+      const spans = await runWith(() => {
+        throw new Error('payload reader bug');
+      });
+      const span = spanNamed(spans, 'websocket run');
+      assert.equal(span.attributes[WorkflowAttributes.JOB_ID], undefined);
+      assert.equal(span.attributes[AttributionAttributes.SESSION_ID], undefined);
+      assert.equal(span.status.code, SpanStatusCode.UNSET);
+    });
   });
 }
 

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -181,6 +182,31 @@ for (const platform of PLATFORMS) {
         assert.match(await wrong.text(), /not valid/);
         assert.equal((await fetch(`${app.url}/ops/traces?token=${token}`)).status, 200);
         assert.equal((await fetch(`${app.url}/ops/traces`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      });
+    });
+
+    describe('when the store fails under it', () => {
+      const broken = tempDir('ai-tracing-explorer-broken');
+      after(() => broken.cleanup());
+
+      it('answers 500 with a message that discloses nothing, and keeps serving', async () => {
+        const file = broken.join('traces.db');
+        await seedStore(file);
+        const app = await startExplorerApp(platform, file);
+        try {
+          assert.equal((await getJson<TraceListPage>(`${app.url}/_tracing/api/traces`)).status, 200, 'control: the store answers');
+          // Another process (an admin, a bad migration) drops the tables under the running app.
+          const other = new Database(file);
+          other.exec('DROP TABLE spans; DROP TABLE traces;');
+          other.close();
+          const res = await getJson<{ error: string }>(`${app.url}/_tracing/api/traces`);
+          assert.equal(res.status, 500);
+          assert.deepEqual(res.body, { error: 'nestjs-ai-tracing: the trace explorer could not answer; see the application log' });
+          assert.equal((await getJson<{ error: string }>(`${app.url}/_tracing/api/traces?limit=0`)).status, 400, 'bad input is still a 400');
+          assert.equal((await fetch(`${app.url}/_tracing`)).status, 200, 'the page is still served');
+        } finally {
+          await app.close();
+        }
       });
     });
 

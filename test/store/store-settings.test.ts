@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { TraceStoreService, type TraceListPage, type TracingModuleOptions } from '../../lib/index.js';
@@ -6,6 +7,7 @@ import { tracedAppPerTest } from '../support/app-per-test.js';
 import { configuredBy } from '../support/config-service.js';
 import { tempDir } from '../support/temp-dir.js';
 import type { TracedApp } from '../support/tracing-harness.js';
+import { waitFor } from '../support/waits.js';
 import { openTracedStore } from './support/store-harness.js';
 
 /**
@@ -91,6 +93,22 @@ describe('store settings', () => {
     await app.tracing.forceFlush();
     const stats = app.app.get(TraceStoreService).stats();
     assert.deepEqual([stats.written, stats.dropped, stats.traces], [5, 15, 5]);
+  });
+});
+
+describe('the store with the app\'s own tracer provider', () => {
+  it('still receives the spans this library creates (not other instrumentations\')', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    apps.defer(() => provider.shutdown());
+    const app = await bootWith({}, { tracerProvider: provider, store: { path: newStorePath() } });
+    // Ended first: had it been fed to the store, it would be written no later than the request.
+    provider.getTracer('another-instrumentation').startSpan('not from the library').end();
+    assert.equal(await status(app, '/hello'), 200);
+    const service = app.app.get(TraceStoreService);
+    await waitFor('the request trace in the store', () => (service.listTraces().total > 0 ? true : undefined), { timeoutMs: 5000 });
+    assert.deepEqual(storedNames(app), ['GET /hello']);
+    assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name).sort(), ['GET /hello', 'not from the library'], 'the app\'s exporter got both');
   });
 });
 
