@@ -72,6 +72,15 @@ describe('store settings', () => {
     assert.equal(await status(off, '/_tracing/api/stats'), 404);
   });
 
+  it('store.enabled: false keeps it off even with store.path (control: on with store.enabled: true)', async () => {
+    const on = await bootWith({}, { store: { enabled: true, path: newStorePath() } });
+    assert.equal(await status(on, '/_tracing/api/stats'), 200);
+    await on.close();
+    const off = await bootWith({}, { store: { enabled: false, path: newStorePath() } });
+    assert.equal(off.app.get(TraceStoreService).enabled, false);
+    assert.equal(await status(off, '/_tracing/api/stats'), 404);
+  });
+
   it('TRACING_STORE_MAX_TRACES keeps the newest traces, pruning at start', async () => {
     const path = newStorePath();
     await seed(path, [['t1', 5000], ['t2', 4000], ['t3', 3000], ['t4', 2000], ['t5', 1000]]);

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot } from './fixtures/package-version.js';
+
+/**
+ * Every option and variable of the README's options table has a test of its effect (what reaches an exporter,
+ * a receiver, the store, an HTTP or WebSocket client), not only of its parsing. This table says which test;
+ * the checks below keep it honest: a new row in the README without an effect test, or a test renamed away,
+ * fails here.
+ */
+const EFFECT_TESTS: Record<string, [file: string, title: string]> = {
+  enabled: ['foundation/disabled.test.ts', 'enabled: false (OTLP exporter configured)'],
+  TRACING_ENABLED: ['foundation/disabled.test.ts', 'TRACING_ENABLED=false from a .env file through ConfigService'],
+  OTEL_SDK_DISABLED: ['foundation/disabled.test.ts', 'OTEL_SDK_DISABLED=true in process.env'],
+  serviceName: ['foundation/module-paths.test.ts', 'takes explicit options over the environment'],
+  OTEL_SERVICE_NAME: ['foundation/module-paths.test.ts', 'works with no argument and takes everything from process.env'],
+  serviceVersion: ['foundation/module-paths.test.ts', 'takes explicit options over the environment'],
+  resourceAttributes: ['foundation/module-paths.test.ts', 'takes explicit options over the environment'],
+  OTEL_RESOURCE_ATTRIBUTES: ['foundation/exporter-settings.test.ts', 'service.name comes from OTEL_RESOURCE_ATTRIBUTES'],
+  exporter: ['foundation/sdk-pipeline.test.ts', 'a SpanExporter instance receives every span through the batch processor'],
+  TRACING_EXPORTER: ['foundation/exporter-settings.test.ts', 'TRACING_EXPORTER wins over OTEL_TRACES_EXPORTER'],
+  OTEL_TRACES_EXPORTER: ['foundation/exporter-settings.test.ts', 'OTEL_TRACES_EXPORTER=none sends nothing to a configured endpoint'],
+  'otlp.endpoint': ['foundation/otlp-export.test.ts', 'exports to otlp.endpoint with the resource, scope and OTEL_EXPORTER_OTLP_HEADERS'],
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ['foundation/otlp-export.test.ts', 'exports to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT from process.env'],
+  OTEL_EXPORTER_OTLP_ENDPOINT: ['foundation/otlp-export.test.ts', 'exports to OTEL_EXPORTER_OTLP_ENDPOINT read through ConfigService'],
+  'otlp.headers': ['foundation/otlp-export.test.ts', 'exports to otlp.endpoint with the resource, scope and OTEL_EXPORTER_OTLP_HEADERS'],
+  OTEL_EXPORTER_OTLP_HEADERS: ['foundation/otlp-export.test.ts', 'exports to OTEL_EXPORTER_OTLP_ENDPOINT read through ConfigService'],
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: ['foundation/exporter-settings.test.ts', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS adds to and overrides'],
+  'otlp.protocol': ['foundation/otlp-export.test.ts', 'OTLP over HTTP, ${protocol}'],
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ['foundation/exporter-settings.test.ts', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL wins over OTEL_EXPORTER_OTLP_PROTOCOL'],
+  OTEL_EXPORTER_OTLP_PROTOCOL: ['foundation/otlp-export.test.ts', 'exports to OTEL_EXPORTER_OTLP_ENDPOINT read through ConfigService'],
+  'otlp.timeoutMillis': ['foundation/shutdown.test.ts', 'otlp.timeoutMillis ends a request the collector never answers'],
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: ['foundation/shutdown.test.ts', "'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'"],
+  OTEL_EXPORTER_OTLP_TIMEOUT: ['foundation/shutdown.test.ts', "'OTEL_EXPORTER_OTLP_TIMEOUT'"],
+  tracerProvider: ['foundation/module-paths.test.ts', 'uses the tracerProvider option without registering it globally or shutting it down'],
+  sampleRate: ['foundation/sampling.test.ts', 'keeps about that fraction of new traces'],
+  TRACING_SAMPLE_RATE: ['foundation/sampling.test.ts', 'TRACING_SAMPLE_RATE (read through ConfigService) does the same'],
+  OTEL_TRACES_SAMPLER: ['foundation/sampling.test.ts', 'traceidratio decides on the trace id alone'],
+  OTEL_TRACES_SAMPLER_ARG: ['foundation/sampling.test.ts', 'parentbased_traceidratio keeps the ratio for new traces'],
+  captureContent: ['decorators/content-capture.test.ts', 'on: arguments and result as JSON'],
+  TRACING_CAPTURE_CONTENT: ['foundation/sdk-pipeline.test.ts', 'TRACING_CAPTURE_CONTENT records inputs'],
+  maxContentLength: ['decorators/content-capture.test.ts', 'huge inputs are truncated to maxContentLength'],
+  TRACING_MAX_CONTENT_LENGTH: ['foundation/sdk-pipeline.test.ts', 'TRACING_MAX_CONTENT_LENGTH truncates them'],
+  redactKeys: ['decorators/content-capture.test.ts', 'secrets (and redactKeys) redacted'],
+  costTracking: ['cost/provider-call.recorder.test.ts', 'keeps token attributes only: no price, no rollup, no report'],
+  TRACING_COST_TRACKING: ['cost/cost-settings.test.ts', 'TRACING_COST_TRACKING=false keeps the tokens'],
+  attributeValueLengthLimit: ['foundation/sdk-pipeline.test.ts', 'attributeValueLengthLimit truncates long attribute strings'],
+  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: ['foundation/sdk-pipeline.test.ts', 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT over it'],
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: ['foundation/sdk-pipeline.test.ts', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, and'],
+  'batch.maxQueueSize': ['foundation/batch-processor.test.ts', 'maxQueueSize: a stuck exporter keeps one full queue'],
+  OTEL_BSP_MAX_QUEUE_SIZE: ['foundation/batch-processor.test.ts', "maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE'"],
+  'batch.maxExportBatchSize': ['foundation/batch-processor.test.ts', 'maxExportBatchSize: no export carries more spans'],
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: ['foundation/batch-processor.test.ts', "maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'"],
+  'batch.scheduledDelayMillis': ['foundation/batch-processor.test.ts', 'scheduledDelayMillis: spans wait that long (fake clock)'],
+  OTEL_BSP_SCHEDULE_DELAY: ['foundation/batch-processor.test.ts', "scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY'"],
+  'batch.exportTimeoutMillis': ['foundation/batch-processor.test.ts', 'exportTimeoutMillis: an export never answered is given up'],
+  OTEL_BSP_EXPORT_TIMEOUT: ['foundation/batch-processor.test.ts', "exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT'"],
+  shutdownTimeoutMillis: ['foundation/shutdown.test.ts', 'a hanging exporter does not hang close past shutdownTimeoutMillis'],
+  TRACING_SHUTDOWN_TIMEOUT: ['foundation/shutdown.test.ts', "it('TRACING_SHUTDOWN_TIMEOUT'"],
+  'pricing.models': ['cost/provider-call.recorder.test.ts', 'reads usage from a result no built-in reader knows'],
+  'pricing.file': ['cost/pricing-config.test.ts', 'prices exact and "/pattern/flags" entries; options win over the file'],
+  TRACING_PRICING_FILE: ['cost/cost-settings.test.ts', 'TRACING_PRICING_FILE prices the calls from the file'],
+  'pricing.deployments': ['cost/cost-settings.test.ts', 'pricing.deployments prices a deployment name as the model it runs'],
+  'pricing.bundled': ['cost/cost-settings.test.ts', 'pricing.bundled=false leaves a model only the bundled table knows unpriced'],
+  'http.enabled': ['interceptors/http-options.test.ts', 'with http.enabled=false traces only controllers that apply HttpTracingInterceptor'],
+  TRACING_HTTP_ENABLED: ['interceptors/interceptor-registration.test.ts', "TRACING_HTTP_ENABLED' : 'TRACING_WEBSOCKET_ENABLED'"],
+  'http.ignorePaths': ['interceptors/http-tracing.test.ts', 'does not trace ignored paths (string and RegExp)'],
+  'http.userId': ['cost/cost.e2e.test.ts', 'reports cost grouped by user and by model'],
+  'http.tenantId': ['interceptors/http-tracing.test.ts', 'attributes nested library spans to the user a guard authenticated and the tenant header'],
+  'http.sessionId': ['interceptors/http-options.test.ts', 'answers normally when an attribution reader throws, and records what the others read'],
+  'http.traceResponseHeader': ['interceptors/http-options.test.ts', 'sends no traceresponse header and records no url.query when turned off'],
+  'http.captureQuery': ['interceptors/http-options.test.ts', 'sends no traceresponse header and records no url.query when turned off'],
+  'websocket.enabled': ['interceptors/ws-emit-options.test.ts', 'sends emits untraced with websocket.enabled=false'],
+  TRACING_WEBSOCKET_ENABLED: ['interceptors/interceptor-registration.test.ts', "TRACING_HTTP_ENABLED' : 'TRACING_WEBSOCKET_ENABLED'"],
+  'websocket.ignoreEvents': ['interceptors/ws-tracing.test.ts', 'does not trace ignored events (string and RegExp)'],
+  'websocket.attribution': ['interceptors/ws-tracing.test.ts', 'traces an inbound message: event, direction, size, client, job and session ids'],
+  'websocket.payloadIds': ['interceptors/ws-tracing.test.ts', "reads them with the app's reader instead of the default fields"],
+  'store.enabled': ['store/store-settings.test.ts', 'store.enabled: false keeps it off'],
+  TRACING_STORE_ENABLED: ['store/store-settings.test.ts', 'TRACING_STORE_ENABLED=false keeps it off even with a path'],
+  'store.path': ['store/store.e2e.test.ts', 'stores request traces, never traces the explorer, and keeps them across a restart'],
+  TRACING_STORE_PATH: ['store/store-settings.test.ts', 'TRACING_STORE_PATH alone turns the store on'],
+  'store.retentionDays': ['store/trace-store.test.ts', 'prunes traces older than retentionDays on its periodic timer'],
+  TRACING_STORE_RETENTION_DAYS: ['store/store-settings.test.ts', 'TRACING_STORE_RETENTION_DAYS drops older traces'],
+  'store.maxTraces': ['store/trace-store.test.ts', 'keeps only the newest maxTraces, pruning at open'],
+  TRACING_STORE_MAX_TRACES: ['store/store-settings.test.ts', 'TRACING_STORE_MAX_TRACES keeps the newest traces'],
+  'store.maxQueueSize': ['store/store-settings.test.ts', 'store.maxQueueSize: a burst beyond the queue is dropped and counted'],
+  'explorer.enabled': ['store/explorer.test.ts', 'mounts nothing'],
+  TRACING_EXPLORER_ENABLED: ['store/store-settings.test.ts', 'TRACING_EXPLORER_ENABLED=true turns it back on'],
+  'explorer.path': ['store/explorer.test.ts', "path: '/ops/traces/'"],
+  TRACING_EXPLORER_PATH: ['store/store-settings.test.ts', 'TRACING_EXPLORER_PATH and TRACING_EXPLORER_TOKEN'],
+  'explorer.token': ['store/explorer.test.ts', 'refuses API calls without the right bearer token'],
+  TRACING_EXPLORER_TOKEN: ['store/store-settings.test.ts', 'TRACING_EXPLORER_PATH and TRACING_EXPLORER_TOKEN'],
+};
+
+/** Option names and variables of the README's options table (`http.userId` / `tenantId` read as `http.tenantId`). */
+function readmeSettings(): string[] {
+  const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf('### Options');
+  assert.ok(start >= 0, 'the README has an options table');
+  const table = readme.slice(start, readme.indexOf('\n#', start + 1));
+  const names: string[] = [];
+  for (const line of table.split('\n').filter((l) => l.startsWith('| `'))) {
+    const [options = '', variables = ''] = line.split('|').slice(1).map((cell) => cell.trim());
+    let prefix = '';
+    for (const [, option] of options.matchAll(/`([^`]+)`/g)) {
+      if (option!.includes('.')) prefix = option!.slice(0, option!.lastIndexOf('.') + 1);
+      names.push(option!.includes('.') ? option! : `${prefix}${option}`);
+    }
+    for (const [, variable] of variables.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) names.push(variable!);
+  }
+  return names;
+}
+
+describe('every option and variable of the README is tested by its effect', () => {
+  const settings = readmeSettings();
+
+  it('reads the whole options table', () => {
+    assert.ok(settings.length > 60, `only ${settings.length} settings read`);
+    assert.ok(settings.includes('http.tenantId') && settings.includes('OTEL_BSP_EXPORT_TIMEOUT'), settings.join(', '));
+  });
+
+  it('names an effect test for each of them', () => {
+    assert.deepEqual(settings.filter((name) => !(name in EFFECT_TESTS)), [], 'settings without an effect test in EFFECT_TESTS');
+    assert.deepEqual(Object.keys(EFFECT_TESTS).filter((name) => !settings.includes(name)), [], 'entries for settings the README no longer has');
+  });
+
+  it('each named test exists', () => {
+    const missing = Object.entries(EFFECT_TESTS).filter(([, [file, title]]) => !readFileSync(join(repoRoot(), 'test', file), 'utf8').includes(title));
+    assert.deepEqual(missing.map(([name, [file, title]]) => `${name}: "${title}" in test/${file}`), []);
+  });
+});
