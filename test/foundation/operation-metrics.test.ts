@@ -6,7 +6,7 @@ import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { metrics } from '@opentelemetry/api';
 import { TraceAgentTask, TraceTool, TraceWorkflow, TracingModule } from '../../lib/index.js';
 import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { connect } from '../interceptors/fixtures/ws-clients.js';
+import { connect } from '../support/ws-clients.js';
 import { isolateEnv } from './fixtures/env-isolation.js';
 import { startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
 
