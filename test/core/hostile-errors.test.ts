@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom, Observable } from 'rxjs';
 import { TraceNode, TraceWorkflow } from '../../lib/index.js';
 import { spanNamed } from '../support/tracing-harness.js';
-import { createAuditedApp, type AuditedApp } from './fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { tick } from './fixtures/return-shapes.js';
 
 /** A Proxy whose every trap throws: even `instanceof`, `String()` and property reads fail. */
@@ -101,18 +102,12 @@ class Hostile {
   }
 }
 
+const audited = auditedAppPerTest();
 let app: AuditedApp;
 const hostile = new Hostile();
 
 beforeEach(async () => {
-  app = await createAuditedApp();
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
+  app = await audited.boot();
 });
 
 function assertError(span: ReadableSpan, type: string): void {

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import type { LoggerService } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, of, type Observable } from 'rxjs';
 import { TraceAgentStep, TraceAgentTask, TraceNode, TraceProvider, TraceTool, TraceWorkflow } from '../../lib/index.js';
 import { auditedAppPerTest } from '../support/app-per-test.js';
+import { CapturedLog } from '../support/captured-log.js';
 import { createAuditedApp, type AuditedApp } from '../support/span-audit.js';
 import { spanNamed } from '../support/tracing-harness.js';
-
-/** Collects what the library reports through Nest's Logger. */
-class CapturingLogger implements LoggerService {
-  readonly warnings: string[] = [];
-  log(): void {}
-  error(): void {}
-  warn(message: unknown): void {
-    this.warnings.push(String(message));
-  }
-}
 
 const boom = (what: string) => (): never => {
   throw new Error(`${what} exploded`);
@@ -65,10 +55,10 @@ class Careless {
 
 const audited = auditedAppPerTest();
 let app: AuditedApp;
-let logger: CapturingLogger;
+let logger: CapturedLog;
 
 beforeEach(async () => {
-  logger = new CapturingLogger();
+  logger = new CapturedLog();
   app = await audited.boot({ configure: (nest) => nest.useLogger(logger) });
 });
 

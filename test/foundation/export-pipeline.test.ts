@@ -1,37 +1,17 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller, Get, Headers } from '@nestjs/common';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { TracingConfigError, TracingModule, type TracingModuleOptions } from '../../lib/index.js';
 import { resolveTracingConfig } from '../../lib/config/resolve-config.js';
 import { loadOptionalPeer } from '../../lib/sdk/optional-peer.js';
-import { createTracedApp, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
-import { envOf, isolateEnv } from './fixtures/env-isolation.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { envOf } from '../support/env.js';
+import { RecordingExporter } from '../support/recording-exporter.js';
+import { spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { decodeJsonExport, decodeProtobufExport, flattenSpans } from './fixtures/otlp-decode.js';
 import { startOtlpGrpcReceiver, type OtlpGrpcReceiver } from './fixtures/otlp-grpc-receiver.js';
 import { startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
-import { RecordingExporter } from './fixtures/recording.exporter.js';
-
-let app: TracedApp | undefined;
-const receivers: Array<OtlpReceiver | OtlpGrpcReceiver> = [];
-let restoreEnv: () => void = () => undefined;
-
-beforeEach(() => {
-  restoreEnv = isolateEnv();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  for (const receiver of receivers.splice(0)) await receiver.close();
-  restoreEnv();
-});
-
-async function boot(options: TracingModuleOptions = {}, env: Record<string, string> = {}): Promise<TracedApp> {
-  restoreEnv();
-  restoreEnv = isolateEnv(env);
-  app = await createTracedApp({ tracingModule: TracingModule.forRoot(options), listen: false, controllers: [PropagationController] });
-  return app;
-}
 
 /** Three spans under one root, as any traced call would make. */
 function traceSome(traced: TracedApp, prefix: string): void {
@@ -52,10 +32,23 @@ class PropagationController {
   }
 }
 
+const apps = tracedAppPerTest({ controllers: [PropagationController] });
+
+/** Closes `receiver` once the test's apps are closed. */
+function closeAfter<R extends OtlpReceiver | OtlpGrpcReceiver>(receiver: R): R {
+  apps.cleanup(() => receiver.close());
+  return receiver;
+}
+
+function boot(options: TracingModuleOptions = {}, env: Record<string, string> = {}): Promise<TracedApp> {
+  apps.env(env);
+  return apps.boot({ tracingModule: TracingModule.forRoot(options), listen: false });
+}
+
 describe('several exporters at once', () => {
   it('OTEL_TRACES_EXPORTER=otlp,console delivers every span to both', async () => {
     const receiver = await startOtlpReceiver();
-    receivers.push(receiver);
+    closeAfter(receiver);
     const printed: Array<{ name?: unknown }> = [];
     const dir = console.dir;
     console.dir = (item: unknown) => void printed.push(item as { name?: unknown });
@@ -67,7 +60,6 @@ describe('several exporters at once', () => {
       });
       traceSome(traced, 'both');
       await traced.close();
-      app = undefined;
     } finally {
       console.dir = dir;
     }
@@ -79,7 +71,7 @@ describe('several exporters at once', () => {
 
   it('a backend that hangs does not hold up another exporter', async () => {
     const hanging = await startOtlpReceiver('hang');
-    receivers.push(hanging);
+    closeAfter(hanging);
     const fast = new RecordingExporter();
     const traced = await boot({
       exporter: ['otlp', fast],
@@ -120,7 +112,7 @@ describe('several exporters at once', () => {
 describe('OTLP over gRPC', () => {
   it('exports to a real gRPC collector, headers as metadata', async () => {
     const receiver = await startOtlpGrpcReceiver();
-    receivers.push(receiver);
+    closeAfter(receiver);
     const traced = await boot({ serviceName: 'grpc-e2e' }, {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -140,7 +132,7 @@ describe('OTLP over gRPC', () => {
 
   it('a collector answering UNAVAILABLE counts the spans as failed and the exporter as failing', async () => {
     const receiver = await startOtlpGrpcReceiver('unavailable');
-    receivers.push(receiver);
+    closeAfter(receiver);
     const traced = await boot({ otlp: { protocol: 'grpc', endpoint: receiver.url, timeoutMillis: 300 } });
     traceSome(traced, 'refused');
     await traced.tracing.forceFlush();
@@ -177,9 +169,8 @@ describe('OTEL_PROPAGATORS', () => {
   const PARENT_ID = 'e457b5a2e4d86bd1';
 
   async function request(env: Record<string, string>, headers: Record<string, string>) {
-    restoreEnv();
-    restoreEnv = isolateEnv(env);
-    app = await createTracedApp({ controllers: [PropagationController] });
+    apps.env(env);
+    const app = await apps.boot();
     const response = await fetch(`${app.url}/propagation`, { headers });
     return (await response.json()) as { traceId: string; outgoing: Record<string, string> };
   }
@@ -195,7 +186,7 @@ describe('OTEL_PROPAGATORS', () => {
     assert.notEqual(body.outgoing['x-b3-spanid'], PARENT_ID, 'the outgoing parent is the server span');
     assert.equal(body.outgoing['x-b3-sampled'], '1');
     assert.equal(body.outgoing.traceparent, undefined, 'W3C is not written when not asked for');
-    const server = spanNamed(await waitForSpans(() => app!.spans(), (s) => s.length > 0), 'GET /propagation');
+    const server = spanNamed(await waitForSpans(() => apps.app.spans(), (s) => s.length > 0), 'GET /propagation');
     assert.equal(server.parentSpanContext?.spanId, PARENT_ID);
   });
 

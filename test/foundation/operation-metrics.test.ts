@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller, Get, Injectable, InternalServerErrorException } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { metrics } from '@opentelemetry/api';
 import { TraceAgentTask, TraceTool, TraceWorkflow, TracingModule } from '../../lib/index.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
 import { connect } from '../support/ws-clients.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
-import { startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
+import { startOtlpReceiver } from './fixtures/otlp-receiver.js';
 
 @Injectable()
 class Assistant {
@@ -88,30 +87,20 @@ function decodeMetrics(bodies: Buffer[]): { series: Series[]; resources: Array<R
   return { series, resources };
 }
 
-let app: TracedApp | undefined;
-let receiver: OtlpReceiver;
-let restoreEnv: () => void = () => undefined;
-
-beforeEach(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await receiver.close();
-  restoreEnv();
-});
+const apps = tracedAppPerTest();
 
 describe('metrics through a MeterProvider the module builds (OTEL_METRICS_EXPORTER=otlp)', () => {
   it('exports duration histograms of workflows, agents, tools, HTTP and WebSocket handlers to a real OTLP receiver', async () => {
-    restoreEnv = isolateEnv({
+    const receiver = await startOtlpReceiver();
+    apps.cleanup(() => receiver.close());
+    apps.env({
       OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.baseUrl}/v1/metrics`,
       OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: 'metrics-e2e',
     });
     assert.equal(metrics.getMeterProvider().constructor.name, 'NoopMeterProvider', 'the app has no MeterProvider');
-    app = await createTracedApp({
+    const app = await apps.boot({
       tracingModule: TracingModule.forRoot({ exporter: 'memory' }),
       providers: [Assistant, ChatGateway],
       controllers: [TicketsController],
@@ -128,7 +117,6 @@ describe('metrics through a MeterProvider the module builds (OTEL_METRICS_EXPORT
 
     // Closing the app shuts the MeterProvider down, which exports what it holds.
     await app.close();
-    app = undefined;
     assert.equal(metrics.getMeterProvider().constructor.name, 'NoopMeterProvider', 'the provider is gone with the app');
 
     assert.ok(receiver.received.every((r) => r.path === '/v1/metrics'));

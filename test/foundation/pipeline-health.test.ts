@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Controller, Get, type LoggerService } from '@nestjs/common';
+import { describe, it } from 'node:test';
+import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { diag } from '@opentelemetry/api';
 import { TracingHealthIndicator, TracingModule, type TracingHealth, type TracingModuleOptions } from '../../lib/index.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { isolateEnv } from './fixtures/env-isolation.js';
-import { closedPortUrl, startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
-
-/** The app's log, as the Nest logger wrote it. */
-class CapturedLog implements LoggerService {
-  readonly lines: Array<{ level: string; message: string }> = [];
-  log = (message: unknown) => void this.lines.push({ level: 'log', message: String(message) });
-  warn = (message: unknown) => void this.lines.push({ level: 'warn', message: String(message) });
-  error = (message: unknown) => void this.lines.push({ level: 'error', message: String(message) });
-  debug = () => undefined;
-  verbose = () => undefined;
-
-  matching(pattern: RegExp): Array<{ level: string; message: string }> {
-    return this.lines.filter((l) => pattern.test(l.message));
-  }
-}
+import { CapturedLog } from '../support/captured-log.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import type { TracedApp } from '../support/tracing-harness.js';
+import { waitFor } from '../support/waits.js';
+import { closedPortUrl, startOtlpReceiver } from './fixtures/otlp-receiver.js';
 
 @Controller('health')
 class HealthController {
@@ -36,38 +24,20 @@ class HealthController {
   }
 }
 
-let app: TracedApp | undefined;
-let receiver: OtlpReceiver | undefined;
-let restoreEnv: () => void = () => undefined;
+const apps = tracedAppPerTest();
 
-beforeEach(() => {
-  restoreEnv = isolateEnv();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await receiver?.close();
-  receiver = undefined;
-  restoreEnv();
-});
-
-async function boot(options: TracingModuleOptions, log: CapturedLog): Promise<TracedApp> {
-  app = await createTracedApp({
+function boot(options: TracingModuleOptions, log: CapturedLog): Promise<TracedApp> {
+  return apps.boot({
     tracingModule: TracingModule.forRoot(options),
     imports: [TerminusModule],
     controllers: [HealthController],
     configure: (a) => a.useLogger(log),
   });
-  return app;
 }
 
-/** Polls `condition` on the event loop until it holds; fails naming `what` after the deadline. */
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `condition` until it holds (the kit's `waitFor`, 10 s). */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  await waitFor(what, () => (condition() ? true : undefined), { timeoutMs: 10_000 });
 }
 
 function burst(traced: TracedApp, count: number, name: string): void {
@@ -94,7 +64,8 @@ async function getHealth(traced: TracedApp): Promise<{ code: number; body: { sta
 
 describe('an OTLP backend that fails and comes back', () => {
   it('logs one warning, bounded summaries and one recovery line; health and terminus say degraded; the counters add up', async () => {
-    receiver = await startOtlpReceiver();
+    const receiver = await startOtlpReceiver();
+    apps.cleanup(() => receiver.close());
     const log = new CapturedLog();
     const traced = await boot(
       {
@@ -204,7 +175,6 @@ describe('health without an exporter pipeline of our own', () => {
     assert.equal(stats.health.status, 'ready', 'the explorer shows the same health');
     assert.equal(stats.health.store?.backend, 'sqlite');
     await traced.close();
-    app = undefined;
 
     const off = await boot({ enabled: false }, log);
     assert.equal(off.tracing.health().status, 'disabled');
@@ -214,22 +184,19 @@ describe('health without an exporter pipeline of our own', () => {
 
 describe('OpenTelemetry diagnostics', () => {
   it('go to the Nest logger at OTEL_LOG_LEVEL while the module owns the provider, and stop with it', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ OTEL_LOG_LEVEL: 'info' });
+    apps.env({ OTEL_LOG_LEVEL: 'info' });
     const log = new CapturedLog();
     const traced = await boot({ exporter: 'none' }, log);
     diag.info('diag probe: info');
     diag.debug('diag probe: debug');
     assert.deepEqual(log.matching(/diag probe/).map((l) => [l.level, l.message]), [['log', 'diag probe: info']]);
     await traced.close();
-    app = undefined;
     diag.warn('diag probe: after close');
     assert.equal(log.matching(/after close/).length, 0, 'the logger is released with the app');
   });
 
   it('a bad OTEL_LOG_LEVEL fails bootstrap', async () => {
-    restoreEnv();
-    restoreEnv = isolateEnv({ OTEL_LOG_LEVEL: 'loud' });
+    apps.env({ OTEL_LOG_LEVEL: 'loud' });
     await assert.rejects(
       boot({ exporter: 'none' }, new CapturedLog()),
       new RegExp('invalid environment variable OTEL_LOG_LEVEL="loud": expected one of "none", "error", "warn", "info", "debug", "verbose", "all"'),

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Controller, Get, Logger as NestLogger } from '@nestjs/common';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { traceLogFields, TracingModule } from '../../lib/index.js';
-import { createTracedApp, spanNamed, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { spanNamed } from '../support/tracing-harness.js';
 
 const run = promisify(execFile);
 const APP = fileURLToPath(new URL('./fixtures/console-logger.app.js', import.meta.url));
@@ -67,16 +68,12 @@ class PinoOrdersController {
   }
 }
 
-let app: TracedApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+const apps = tracedAppPerTest();
 
 describe('pino', () => {
   it('nestjs-pino with mixin: traceLogFields: the request log lines carry the request trace', async () => {
     const sink = new LineSink();
-    app = await createTracedApp({
+    const app = await apps.boot({
       tracingModule: TracingModule.forRoot({ exporter: 'memory' }),
       imports: [LoggerModule.forRoot({ pinoHttp: [{ mixin: traceLogFields }, sink] })],
       controllers: [PinoOrdersController],
@@ -97,7 +94,7 @@ describe('pino', () => {
   });
 
   it('plain pino: inside a span the fields are there, outside they are not', async () => {
-    app = await createTracedApp({ listen: false });
+    const app = await apps.boot({ listen: false });
     const sink = new LineSink();
     const logger = pino({ mixin: traceLogFields }, sink);
     const ids = app.tracing.withSpan('job', () => {

@@ -11,11 +11,13 @@ import {
   CostService,
   MessagingAttributes,
   TracingModule,
+  type TracingModuleOptions,
   type TracingService,
 } from '../../lib/index.js';
 import { GARBAGE_CARRIERS, VALID_TRACEPARENT } from '../propagation/fixtures/garbage-carriers.js';
 import { ACME_PRICE, acmeCost, AcmeLlm, SummarizeWorkflow, type PricedTask } from '../propagation/fixtures/priced-work.js';
 import { collectMetrics } from '../support/metric-reader.js';
+import { RecordingExporter, spansExportedBy } from '../support/recording-exporter.js';
 import { createTracedApp, parentOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { deleteKeys, REDIS, uniquePrefix } from './fixtures/redis.js';
 
@@ -200,14 +202,21 @@ describe('BullMQ Queue, Worker and FlowProducer with BullMqTelemetry', () => {
 
 describe('BullMqTelemetry with tracing disabled', () => {
   const prefix = uniquePrefix('bullmq-off');
+  // Where spans would land if disabled tracing made any: checked once the app closed (which flushes).
+  const exporter = new RecordingExporter();
   let traced: TracedApp;
 
   before(async () => {
-    traced = await createTracedApp({ listen: false, tracingModule: TracingModule.forRoot({ enabled: false, exporter: 'memory' }) });
+    traced = await createTracedApp({ listen: false, tracingModule: TracingModule.forRoot({ enabled: false, exporter }) });
   });
   after(async () => {
     await traced.close();
     await deleteKeys(prefix);
+  });
+
+  it('control: the same kind of exporter receives spans when tracing is on', async () => {
+    const boot = (tracing: TracingModuleOptions) => createTracedApp({ listen: false, tracing });
+    assert.deepEqual(await spansExportedBy(boot, {}, async (app) => void app.tracing.withSpan('control', () => undefined)), ['control']);
   });
 
   it('adds and processes jobs exactly as BullMQ without telemetry: same options stored, same results, no spans', async () => {
@@ -229,6 +238,7 @@ describe('BullMqTelemetry with tracing disabled', () => {
     assert.deepEqual(withTelemetry.value, { doubled: 42 });
     assert.equal(withTelemetry.opts.attempts, 2);
     assert.equal('telemetry' in withTelemetry.opts, false);
-    assert.deepEqual(traced.spans(), []);
+    await traced.close();
+    assert.deepEqual(exporter.names(), [], 'no span reached the exporter');
   });
 });

@@ -10,13 +10,21 @@ export interface AppSlot<A extends TracedApp, O> {
   boot(options?: O): Promise<A>;
   /** The app booted last in the running test; fails when there is none. */
   readonly app: A;
-  /** Sets environment variables for the running test only (the slot isolates and restores `process.env`). */
+  /**
+   * Sets environment variables for the running test only (the slot isolates and restores `process.env`); a later
+   * call replaces the variables of an earlier one.
+   */
   env(vars: Record<string, string>): void;
   /**
    * Runs `fn` at the start of the teardown, before the apps are closed: release what would hold a close up (a
-   * hanging exporter or receiver), close a client. Last registered runs first.
+   * hanging exporter or receiver), close a client, restore a faked clock. Last registered runs first.
    */
   defer(fn: () => unknown): void;
+  /**
+   * Runs `fn` at the end of the teardown, once the apps are closed: stop what they export to or write in (a
+   * receiver, a provider of the test's own, a temp folder), so their last flush still has somewhere to go.
+   */
+  cleanup(fn: () => unknown): void;
 }
 
 /** How a slot tears down. */
@@ -29,8 +37,8 @@ export interface AppSlotOptions {
 
 /**
  * One app per test: registers `beforeEach`/`afterEach` hooks in the calling suite (or file) that isolate the
- * environment and, after each test, run the deferred releases and close every app the test booted, waiting
- * (bounded) for a close the test itself started and gave up on. An app is never left running into the next
+ * environment and, after each test, run the deferred releases, close every app the test booted (waiting, bounded,
+ * for a close the test itself started and gave up on), then run the cleanups. An app is never left running into the next
  * test, where its provider, context manager and engine runtime would change what that test sees.
  */
 export function tracedAppPerTest(base: TracedAppOptions = {}, options: AppSlotOptions = {}): AppSlot<TracedApp, TracedAppOptions> {
@@ -57,7 +65,9 @@ function appSlot<A extends TracedApp, O>(
   const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   let apps: A[] = [];
   let deferred: Array<() => unknown> = [];
+  let cleanups: Array<() => unknown> = [];
   let restoreEnv: (() => void) | undefined;
+  let envSet: string[] = [];
 
   beforeEach(() => {
     if (options.isolateEnv ?? true) restoreEnv = isolateEnv();
@@ -77,10 +87,13 @@ function appSlot<A extends TracedApp, O>(
       if (checkBeforeClose) await attempt(() => checkBeforeClose(app));
       await attempt(() => within(app.close(), 'app.close() in the teardown', closeTimeoutMs));
     }
+    for (const fn of cleanups.reverse()) await attempt(fn);
     apps = [];
     deferred = [];
+    cleanups = [];
     restoreEnv?.();
     restoreEnv = undefined;
+    envSet = [];
     if (errors.length > 0) throw errors[0];
   });
 
@@ -97,10 +110,15 @@ function appSlot<A extends TracedApp, O>(
     },
     env(vars) {
       if (!restoreEnv) throw new Error('env() needs the slot to isolate the environment (isolateEnv: true)');
+      for (const name of envSet) delete process.env[name];
       Object.assign(process.env, vars);
+      envSet = Object.keys(vars);
     },
     defer(fn) {
       deferred.push(fn);
+    },
+    cleanup(fn) {
+      cleanups.push(fn);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { lastValueFrom, type Observable } from 'rxjs';
+
 /**
  * Bounded waits: every wait on a socket, a stream, an event or a condition has a deadline and fails naming what
  * it waited for, so a lost message fails the test in seconds instead of hanging the run.
@@ -49,6 +51,11 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new WaitTimeoutError(what, timeoutMs, options.describe?.());
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The last value of a (finite) Observable, such as a microservice client's reply, with a deadline. */
+export function lastValueWithin<T>(source: Observable<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  return within(lastValueFrom(source), what, timeoutMs);
 }
 
 /** The next `event` of an emitter (`once` with a deadline). */

@@ -14,6 +14,9 @@ import { TraceStoreService } from '../../../lib/store/trace-store.service.js';
 import { LIBRARY_NAME } from '../../../lib/tracing.constants.js';
 import { DEMO_PRICES } from '../fixtures/demo-workflow.js';
 
+// The temp folders of the shared kit, re-exported where store tests found them before.
+export { tempDir } from '../../support/temp-dir.js';
+
 let contextManagerReady = false;
 
 /** A resolved config as TracingModule would build it (no environment), with the demo prices. */
