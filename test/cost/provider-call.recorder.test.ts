@@ -268,8 +268,8 @@ describe('GenAI client metrics', () => {
     const app: TracedApp = await apps.boot();
     const reader = new CollectingReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    apps.defer(() => meterProvider.shutdown());
-    apps.defer(() => metrics.disable());
+    apps.cleanup(() => meterProvider.shutdown());
+    apps.cleanup(() => metrics.disable());
     // Registered after the module started: the recorder must pick it up.
     metrics.setGlobalMeterProvider(meterProvider);
     await app.tracing.withAttribution({ userId: 'alice' }, () =>

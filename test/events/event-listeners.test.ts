@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { AttributionAttributes, CostAttributes, EventAttributes, TraceNode, TracingService, type TracingModuleOptions } from '../../lib/index.js';
 import { ACME_PRICE, acmeCost, AcmeLlm, SummarizeWorkflow, type PricedTask } from '../propagation/fixtures/priced-work.js';
+import { configuredBy } from '../support/config-service.js';
 import { createTracedApp, parentOf, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 
 interface OrderEvent extends PricedTask {
@@ -68,13 +69,15 @@ class Orders {
   }
 }
 
+/** The app every test here boots (its tracing options aside). */
+const APP = {
+  listen: false,
+  imports: [EventEmitterModule.forRoot({ wildcard: true })],
+  providers: [AcmeLlm, SummarizeWorkflow, OrderListeners, Orders],
+};
+
 async function startApp(tracing: TracingModuleOptions = {}): Promise<TracedApp> {
-  return createTracedApp({
-    listen: false,
-    imports: [EventEmitterModule.forRoot({ wildcard: true })],
-    providers: [AcmeLlm, SummarizeWorkflow, OrderListeners, Orders],
-    tracing: { pricing: { models: [ACME_PRICE] }, events: { ignoreEvents: ['order.noisy'] }, ...tracing },
-  });
+  return createTracedApp({ ...APP, tracing: { pricing: { models: [ACME_PRICE] }, events: { ignoreEvents: ['order.noisy'] }, ...tracing } });
 }
 
 describe('@OnEvent listeners', () => {
@@ -134,18 +137,30 @@ describe('@OnEvent listeners', () => {
   });
 });
 
-describe('@OnEvent listeners with events.enabled: false', () => {
-  it('are called as without the library, in no span of their own', async () => {
-    const traced = await startApp({ events: { enabled: false } });
-    try {
-      traced.app.get(Orders).place('order.created', 'o-5', 'dave');
-      await waitForSpans(traced.spans, (all) => all.some((s) => s.name === 'chat acme-1'));
-      const listeners = traced.app.get(OrderListeners);
-      assert.ok(listeners.seen.includes('audit o-5'));
-      assert.deepEqual(traced.spans().filter((s) => s.name.startsWith('event ')), []);
-      assert.equal(parentOf(traced.spans(), spanNamed(traced.spans(), 'invoke_workflow summarize'))?.name, 'place o-5');
-    } finally {
-      await traced.close();
-    }
-  });
+describe('@OnEvent listeners with event tracing off', () => {
+  const switches: Array<[string, () => Promise<TracedApp>]> = [
+    ['events.enabled: false', () => startApp({ events: { enabled: false } })],
+    [
+      'TRACING_EVENTS_ENABLED=false (through ConfigService)',
+      async () => {
+        const { tracingModule, imports } = await configuredBy({ TRACING_EVENTS_ENABLED: 'false' }, { exporter: 'memory', pricing: { models: [ACME_PRICE] } });
+        return createTracedApp({ ...APP, tracingModule, imports: [...APP.imports, ...imports] });
+      },
+    ],
+  ];
+  for (const [how, start] of switches) {
+    it(`${how}: listeners are called as without the library, in no span of their own`, async () => {
+      const traced = await start();
+      try {
+        traced.app.get(Orders).place('order.created', 'o-5', 'dave');
+        await waitForSpans(traced.spans, (all) => all.some((s) => s.name === 'chat acme-1'));
+        const listeners = traced.app.get(OrderListeners);
+        assert.ok(listeners.seen.includes('audit o-5'));
+        assert.deepEqual(traced.spans().filter((s) => s.name.startsWith('event ')), []);
+        assert.equal(parentOf(traced.spans(), spanNamed(traced.spans(), 'invoke_workflow summarize'))?.name, 'place o-5');
+      } finally {
+        await traced.close();
+      }
+    });
+  }
 });

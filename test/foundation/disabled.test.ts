@@ -78,7 +78,7 @@ interface OffSwitch {
 
 async function otlpSink(): Promise<{ receiver: OtlpReceiver; sink: Sink }> {
   const receiver = await startOtlpReceiver();
-  apps.defer(() => receiver.close());
+  apps.cleanup(() => receiver.close());
   return { receiver, sink: receiverSink(receiver) };
 }
 

@@ -29,7 +29,7 @@ let receiver: OtlpReceiver;
 
 beforeEach(async () => {
   const started = await startOtlpReceiver();
-  apps.defer(() => started.close());
+  apps.cleanup(() => started.close());
   receiver = started;
 });
 

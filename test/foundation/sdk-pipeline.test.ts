@@ -121,7 +121,7 @@ describe('attribute and content limits', () => {
 describe('exporters by name', () => {
   it("'none': spans exist for log correlation but go nowhere, even with an OTLP endpoint configured", async () => {
     const receiver = await startOtlpReceiver();
-    apps.defer(() => receiver.close());
+    apps.cleanup(() => receiver.close());
     apps.env({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.baseUrl });
     const posted = async (options: TracingModuleOptions): Promise<string[]> => {
       receiver.received.splice(0);

@@ -53,8 +53,8 @@ function exporterFor(behaviour: ExporterBehaviour = 'ok'): RecordingExporter {
  */
 async function receiverFor(mode: ReceiverMode = 'ok'): Promise<OtlpReceiver> {
   const receiver = await startOtlpReceiver(mode);
-  apps.defer(() => receiver.close());
   apps.defer(() => receiver.release());
+  apps.cleanup(() => receiver.close());
   return receiver;
 }
 
@@ -320,7 +320,7 @@ describe('two apps alive in one process (test suites)', () => {
       { error: (m: string) => void diagErrors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined },
       DiagLogLevel.WARN,
     );
-    apps.defer(() => diag.disable());
+    apps.cleanup(() => diag.disable());
     const exporterA = exporterFor();
     const exporterB = exporterFor();
     const first = await boot({ exporter: exporterA, batch: { scheduledDelayMillis: FAR_MS } });

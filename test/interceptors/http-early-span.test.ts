@@ -178,7 +178,7 @@ for (const platform of PLATFORMS) {
 
     it('never traces the explorer, served beside the app under explorer.path', async () => {
       const storeDir = tempDir('ai-tracing-early');
-      apps.defer(() => storeDir.cleanup());
+      apps.cleanup(() => storeDir.cleanup());
       const traced = await boot({ store: { path: storeDir.join('traces.db') }, explorer: { enabled: true } });
       assert.equal((await fetch(`${traced.url}/_tracing/api/stats`)).status, 200);
       assert.equal((await fetch(`${traced.url}/_tracing`)).status, 200);

@@ -1,16 +1,17 @@
 import 'reflect-metadata';
-import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Controller, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { ClientTCP, Ctx, MessagePattern, Payload, RpcException, Transport, type TcpContext } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
 import type { AddressInfo, Server } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
 import { AttributionAttributes, MessagingAttributes, TracingModule, TracingService, type TracingModuleOptions } from '../../lib/index.js';
 import { GARBAGE_CARRIERS, VALID_TRACEPARENT } from '../propagation/fixtures/garbage-carriers.js';
 import { collectMetrics } from '../support/metric-reader.js';
+import { configuredBy } from '../support/config-service.js';
 import { parentOf, spanNamed, waitForSpans } from '../support/tracing-harness.js';
+import { lastValueWithin, WaitTimeoutError } from '../support/waits.js';
 import { sendRawTcp } from './fixtures/raw-tcp.js';
 
 const metadataSeen: unknown[] = [];
@@ -35,9 +36,12 @@ class MathHandlers {
 }
 
 /** A standalone TCP microservice (no HTTP app) on a free port, traced by `TracingModule`. */
-async function startMicroservice(tracing: TracingModuleOptions): Promise<{ microservice: INestMicroservice; port: number; tracing: TracingService }> {
+async function startMicroservice(
+  tracing: TracingModuleOptions,
+  modules: DynamicModule[] = [TracingModule.forRoot({ exporter: 'memory', ...tracing })],
+): Promise<{ microservice: INestMicroservice; port: number; tracing: TracingService }> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TracingModule.forRoot({ exporter: 'memory', ...tracing })],
+    imports: modules,
     controllers: [MathHandlers],
   }).compile();
   const microservice = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 }, logger: false });
@@ -64,7 +68,7 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
   });
 
   it('names spans after an object pattern as Nest routes it, parented client -> server, with the caller attribution', async () => {
-    const sum = await tracing.withAttribution({ userId: 'alice' }, () => tracing.withSpan('caller', () => lastValueFrom(client.send<number>({ cmd: 'sum' }, [1, 2, 3]))));
+    const sum = await tracing.withAttribution({ userId: 'alice' }, () => tracing.withSpan('caller', () => lastValueWithin(client.send<number>({ cmd: 'sum' }, [1, 2, 3]), 'the reply')));
     assert.equal(sum, 6);
     const spans = await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.name === 'rpc {"cmd":"sum"}').length === 2);
     const client_ = spans.find((s) => s.kind === SpanKind.CLIENT)!;
@@ -79,7 +83,7 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
   it('keeps 100 concurrent calls of 100 users apart: every server span under its own client span, with its caller', async () => {
     const users = Array.from({ length: 100 }, (_, i) => `user-${i}`);
     const sums = await Promise.all(
-      users.map((user, i) => tracing.withAttribution({ userId: user }, () => tracing.withSpan(`call ${user}`, () => lastValueFrom(client.send<number>({ cmd: 'sum' }, [i, 1]))))),
+      users.map((user, i) => tracing.withAttribution({ userId: user }, () => tracing.withSpan(`call ${user}`, () => lastValueWithin(client.send<number>({ cmd: 'sum' }, [i, 1]), 'the reply')))),
     );
     assert.deepEqual(sums, users.map((_, i) => i + 1));
     const spans = await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.kind === SpanKind.SERVER).length === 100);
@@ -95,8 +99,8 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
   it('records messaging.process.duration for handled messages, by transport, pattern and outcome', async () => {
     const recorded = collectMetrics();
     try {
-      await lastValueFrom(client.send<number>({ cmd: 'sum' }, [2, 2]));
-      await assert.rejects(lastValueFrom(client.send('fail', {})));
+      await lastValueWithin(client.send<number>({ cmd: 'sum' }, [2, 2]), 'the reply');
+      await assert.rejects(lastValueWithin(client.send('fail', {}), 'the reply'), (error: unknown) => !(error instanceof WaitTimeoutError));
       await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.kind === SpanKind.SERVER).length === 2);
       const points = await recorded.histogram('messaging.process.duration');
       const byPattern = Object.fromEntries(points.map((p) => [p.attributes[MessagingAttributes.DESTINATION_NAME], [p.attributes.outcome, p.attributes['error.type'], p.attributes[MessagingAttributes.SYSTEM], p.count]]));
@@ -107,7 +111,7 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
   });
 
   it('marks a handler error ERROR on both sides; the caller still gets the RPC error', async () => {
-    await assert.rejects(lastValueFrom(client.send('fail', {})), (error: unknown) => (error as { message?: string }).message === 'no such document');
+    await assert.rejects(lastValueWithin(client.send('fail', {}), 'the reply'), (error: unknown) => (error as { message?: string }).message === 'no such document');
     const spans = await waitForSpans(() => tracing.getFinishedSpans(), (all) => all.filter((s) => s.name === 'rpc fail').length === 2);
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     const caller = spans.find((s) => s.kind === SpanKind.CLIENT)!;
@@ -132,19 +136,33 @@ describe('a standalone TCP microservice and a ClientTCP made with new', () => {
   });
 });
 
-describe('microservices.enabled: false', () => {
-  it('sends and answers exactly as without the library: no spans, no metadata on the packet', async () => {
-    const { microservice, port, tracing } = await startMicroservice({ microservices: { enabled: false } });
-    const client = new ClientTCP({ host: '127.0.0.1', port });
-    try {
-      metadataSeen.length = 0;
-      const echoed = await tracing.withAttribution({ userId: 'alice' }, () => tracing.withSpan('caller', () => lastValueFrom(client.send('echo', { a: 1 }))));
-      assert.deepEqual(echoed, { a: 1 });
-      assert.deepEqual(metadataSeen, [undefined]);
-      assert.deepEqual(tracing.getFinishedSpans().map((s) => s.name), ['caller']);
-    } finally {
-      client.close();
-      await microservice.close();
-    }
-  });
+describe('microservice tracing off', () => {
+  const switches: Array<[string, () => ReturnType<typeof startMicroservice>]> = [
+    ['microservices.enabled: false', () => startMicroservice({ microservices: { enabled: false } })],
+    [
+      'TRACING_MICROSERVICES_ENABLED=false (through ConfigService)',
+      async () => {
+        const { tracingModule, imports } = await configuredBy({ TRACING_MICROSERVICES_ENABLED: 'false' }, { exporter: 'memory' });
+        return startMicroservice({}, [tracingModule, ...imports]);
+      },
+    ],
+  ];
+  for (const [how, start] of switches) {
+    it(`${how}: sends and answers exactly as without the library: no spans, no metadata on the packet`, async () => {
+      const { microservice, port, tracing } = await start();
+      const client = new ClientTCP({ host: '127.0.0.1', port });
+      try {
+        metadataSeen.length = 0;
+        const echoed = await tracing.withAttribution({ userId: 'alice' }, () =>
+          tracing.withSpan('caller', () => lastValueWithin(client.send('echo', { a: 1 }), 'the echo')),
+        );
+        assert.deepEqual(echoed, { a: 1 });
+        assert.deepEqual(metadataSeen, [undefined]);
+        assert.deepEqual(tracing.getFinishedSpans().map((s) => s.name), ['caller']);
+      } finally {
+        client.close();
+        await microservice.close();
+      }
+    });
+  }
 });

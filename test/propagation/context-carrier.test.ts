@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AttributionAttributes, TracingConfigError, TracingModule, TracingService, WorkflowAttributes } from '../../lib/index.js';
+import { configuredBy } from '../support/config-service.js';
 import { createTracedApp, spanNamed, type TracedApp } from '../support/tracing-harness.js';
 import { GARBAGE_CARRIERS, VALID_TRACEPARENT } from './fixtures/garbage-carriers.js';
 
@@ -90,6 +91,18 @@ describe('propagation.attribution', () => {
       }
     });
   }
+
+  it("TRACING_PROPAGATE_ATTRIBUTION=send (through ConfigService): sends it, ignores what arrives", async () => {
+    const traced = await createTracedApp({ listen: false, ...(await configuredBy({ TRACING_PROPAGATE_ATTRIBUTION: 'send' }, { exporter: 'memory' })) });
+    try {
+      const carrier = asAlice(traced.tracing, () => traced.tracing.inject({}));
+      assert.equal('ai-tracing-attribution' in carrier, true);
+      traced.tracing.extract({ traceparent: VALID_TRACEPARENT, 'ai-tracing-attribution': 'userId=carol' }, () => traced.tracing.withSpan('received', () => undefined));
+      assert.equal(spanNamed(traced.spans(), 'received').attributes[AttributionAttributes.USER_ID], undefined);
+    } finally {
+      await traced.close();
+    }
+  });
 
   it('a bad value fails bootstrap naming the option or the variable', async () => {
     await assert.rejects(

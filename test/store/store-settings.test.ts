@@ -109,7 +109,7 @@ describe('the store with the app\'s own tracer provider', () => {
   it('still receives the spans this library creates (not other instrumentations\')', async () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    apps.defer(() => provider.shutdown());
+    apps.cleanup(() => provider.shutdown());
     const app = await bootWith({}, { tracerProvider: provider, store: { path: newStorePath() } });
     // Ended first: had it been fed to the store, it would be written no later than the request.
     provider.getTracer('another-instrumentation').startSpan('not from the library').end();
