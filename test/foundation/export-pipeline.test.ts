@@ -72,6 +72,8 @@ describe('several exporters at once', () => {
   it('a backend that hangs does not hold up another exporter', async () => {
     const hanging = await startOtlpReceiver('hang');
     closeAfter(hanging);
+    // Answered before the teardown closes the app, so that close is not left to the shutdown timeout.
+    apps.defer(() => hanging.release());
     const fast = new RecordingExporter();
     const traced = await boot({
       exporter: ['otlp', fast],
