@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller, Injectable, Param, Post } from '@nestjs/common';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { CostService, TraceNode, TraceProvider, TraceWorkflow, TracingService, type ModelPrice } from '../../lib/index.js';
-import { createTracedApp, descendantsOf, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { near as nearWithin } from '../support/assertions.js';
+import { descendantsOf, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 
 /** $1 per 1M input tokens, $2 per 1M output tokens: a call of 1,000 in / 500 out costs $0.002. */
 const PRICES: ModelPrice[] = [{ provider: 'acme', model: 'acme-1', input: 1, output: 2 }];
@@ -64,18 +66,14 @@ class JobsController {
   }
 }
 
-let app: TracedApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+const apps = tracedAppPerTest({ controllers: [JobsController], providers: [ImageModel, Job] });
 
-async function start(costTracking = true): Promise<TracedApp> {
-  app = await createTracedApp({ controllers: [JobsController], providers: [ImageModel, Job], tracing: { costTracking, pricing: { models: PRICES }, http: { userId: () => 'alice' } } });
-  return app;
+function start(costTracking = true): Promise<TracedApp> {
+  return apps.boot({ tracing: { costTracking, pricing: { models: PRICES }, http: { userId: () => 'alice' } } });
 }
 
-const near = (actual: unknown, expected: number, what: string) => assert.ok(typeof actual === 'number' && Math.abs(actual - expected) < 1e-12, `${what}: ${String(actual)} != ${expected}`);
+/** USD sums here are exact to 1e-12. */
+const near = (actual: unknown, expected: number, what: string) => nearWithin(actual, expected, 1e-12, what);
 const usd = (span: ReadableSpan, key: string) => span.attributes[key] as number | undefined;
 
 describe('TracingService.recordCost', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Test } from '@nestjs/testing';
 import { TracingConfigError, TracingModule, type Evaluator, type TracingModuleOptions } from '../../lib/index.js';
 import { resolveTracingConfig } from '../../lib/config/resolve-config.js';
-import { envOf } from './fixtures/env-isolation.js';
+import { envOf } from '../support/env.js';
 
 const resolve = (env: Record<string, string>, options: TracingModuleOptions = {}) => resolveTracingConfig(options, envOf(env));
 const fails = (env: Record<string, string>, options: TracingModuleOptions, message: string) =>

@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { TraceNode, TraceProvider, TraceTool, TraceWorkflow, tracedFetch, type ConventionName } from '../../lib/index.js';
 import { startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import { createTracedApp, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { readStream } from '../support/waits.js';
 import * as langfuse from './fixtures/langfuse-ingestion.js';
 import { OPENINFERENCE_PROVIDERS, phoenixLlmView } from './fixtures/phoenix-reading.js';
 
@@ -91,7 +92,9 @@ class Triage {
   async answer(ticket: string) {
     let text = '';
     const stream = await this.clients.answer({ model: 'claude-haiku-4-5', max_tokens: 200, system: SYSTEM, stream: true, messages: [{ role: 'user', content: ticket }] });
-    for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    await readStream(stream, 'the end of the Anthropic stream', (event) => {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    });
     return text;
   }
 }

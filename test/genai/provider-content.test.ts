@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { Injectable } from '@nestjs/common';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -8,7 +8,9 @@ import OpenAI from 'openai';
 import { TraceProvider, tracedFetch, type TracingModuleOptions } from '../../lib/index.js';
 import { startModelServer, type ModelServer } from '../../sample-app/model-server/model-server.js';
 import type { RateLimitOptions } from '../../sample-app/model-server/rate-limits.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import { readStream } from '../support/waits.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { childrenOf, spanNamed, waitForSpans } from '../support/tracing-harness.js';
 import { schemaProblems } from './fixtures/genai-schema.js';
 
@@ -54,13 +56,16 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
   },
 ];
 
+const audited = auditedAppPerTest();
 let server: ModelServer;
 let app: AuditedApp;
 let assistant: Assistant;
 
 async function start(options: { tracing?: TracingModuleOptions; rateLimits?: RateLimitOptions; maxRetries?: number } = {}): Promise<void> {
   server = await startModelServer({ latency: { firstTokenMs: 0, perTokenMs: 0, perChunkMs: 0 }, rateLimits: { retryAfterMs: 5, ...options.rateLimits } });
-  app = await createAuditedApp({ providers: [Assistant], tracing: { captureContent: true, ...options.tracing } });
+  // The server of the moment: a test may replace it.
+  audited.cleanup(() => server.close());
+  app = await audited.boot({ providers: [Assistant], tracing: { captureContent: true, ...options.tracing } });
   assistant = app.app.get(Assistant);
   const maxRetries = options.maxRetries ?? 2;
   assistant.openai = new OpenAI({ apiKey: 'sk-test-openai', baseURL: `${server.url}/v1`, fetch: tracedFetch, maxRetries });
@@ -68,14 +73,6 @@ async function start(options: { tracing?: TracingModuleOptions; rateLimits?: Rat
   assistant.anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: server.url, fetch: tracedFetch, maxRetries, openTelemetry: false });
 }
 
-afterEach(async () => {
-  try {
-    app?.assertAllEndedOnce();
-  } finally {
-    await app?.close();
-    await server?.close();
-  }
-});
 
 const json = (span: ReadableSpan, key: string): unknown => {
   const value = span.attributes[key];
@@ -183,7 +180,7 @@ describe('the official openai client, content captured', () => {
       messages: [{ role: 'user', content: 'How do refunds work for annual plans?' }],
     });
     let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    await readStream(stream, 'the end of the stream', (chunk) => void (text += chunk.choices[0]?.delta.content ?? ''));
     const span = spanNamed(app.spans(), 'chat gpt-4o-mini');
     assertConforms(span);
     assert.deepEqual(json(span, 'gen_ai.output.messages'), [{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' }]);
@@ -201,7 +198,9 @@ describe('the official openai client, content captured', () => {
   it('streamed tool calls: id and name from the first delta, arguments joined from the later ones', async () => {
     const stream = await assistant.chatStream({ model: 'gpt-4o-mini', stream: true, tools: OPENAI_TOOLS, messages: [{ role: 'user', content: QUESTION }] });
     const pieces: string[] = [];
-    for await (const chunk of stream) for (const c of chunk.choices[0]?.delta.tool_calls ?? []) pieces.push(c.function?.arguments ?? '');
+    await readStream(stream, 'the end of the stream', (chunk) => {
+      for (const c of chunk.choices[0]?.delta.tool_calls ?? []) pieces.push(c.function?.arguments ?? '');
+    });
     assert.ok(pieces.filter((p) => p !== '').length > 1, 'the arguments came in several deltas');
     const output = json(spanNamed(app.spans(), 'chat gpt-4o-mini'), 'gen_ai.output.messages') as Array<{ parts: unknown[]; finish_reason: string }>;
     assert.deepEqual(output[0]!.parts, [{ type: 'tool_call', id: output[0]!.parts[0] && (output[0]!.parts[0] as { id: string }).id, name: 'calculator', arguments: { expression: '12 * 49 * 10' } }]);
@@ -213,10 +212,10 @@ describe('the official openai client, content captured', () => {
     const stream = await assistant.chatStream({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Explain our refund policy in detail, step by step.' }] });
     let text = '';
     let seen = 0;
-    for await (const chunk of stream) {
+    await readStream(stream, 'the first four chunks', (chunk) => {
       text += chunk.choices[0]?.delta.content ?? '';
-      if (++seen === 4) break;
-    }
+      return ++seen < 4;
+    });
     const span = spanNamed(app.spans(), 'chat gpt-4o-mini');
     assert.deepEqual(json(span, 'gen_ai.output.messages'), [{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'cancelled' }]);
     assert.equal(span.attributes['provider.error.category'], 'cancelled');
@@ -237,7 +236,9 @@ describe('the official @anthropic-ai/sdk, content captured', () => {
       messages: [{ role: 'user', content: QUESTION }],
     });
     let id: string | undefined;
-    for await (const event of stream) if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') id = event.content_block.id;
+    await readStream(stream, 'the end of the stream', (event) => {
+      if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') id = event.content_block.id;
+    });
     const span = spanNamed(app.spans(), 'chat claude-haiku-4-5');
     assertConforms(span);
     assert.deepEqual(schemaProblems(json(span, 'gen_ai.system_instructions'), 'system'), []);
@@ -273,7 +274,9 @@ describe('the official @anthropic-ai/sdk, content captured', () => {
   it('a streamed text answer assembled from text_delta events, finish reason end_turn', async () => {
     const stream = await assistant.messageStream({ model: 'claude-haiku-4-5', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Summarize our refund policy.' }] });
     let text = '';
-    for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    await readStream(stream, 'the end of the stream', (event) => {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    });
     const span = spanNamed(app.spans(), 'chat claude-haiku-4-5');
     assert.ok(text.length > 20);
     assert.deepEqual(json(span, 'gen_ai.output.messages'), [{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'end_turn' }]);

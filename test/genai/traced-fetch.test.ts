@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { createTracedFetch, tracedFetch } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { spanNamed, waitForSpans } from '../support/tracing-harness.js';
 
 let server: Server;
@@ -24,15 +25,12 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+const audited = auditedAppPerTest();
 let app: AuditedApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
 
 describe('the traced fetch outside a provider call', () => {
   it('one CLIENT span per request: URL without credentials or secrets, the SDK retry header as resend count, recorded headers only', async () => {
-    app = await createAuditedApp({});
+    app = await audited.boot({});
     const response = await tracedFetch(`${base}/v1beta/models?key=AIza-secret&api_key=k2&alt=sse`, { method: 'post', headers: { authorization: 'Bearer sk-live', 'x-stainless-retry-count': '2' }, body: '{}' });
     assert.equal(await response.text(), 'ok', 'the body is the caller\'s');
     // Credentials in a URL (fetch itself refuses them, other clients may not) are never recorded.
@@ -53,7 +51,7 @@ describe('the traced fetch outside a provider call', () => {
   });
 
   it('an error answer: ERROR with the status as error.type; its body only with content capture, redacted', async () => {
-    app = await createAuditedApp({ tracing: { captureContent: true } });
+    app = await audited.boot({ tracing: { captureContent: true } });
     const fetchWith = createTracedFetch((input, init) => fetch(input, init));
     const response = await fetchWith(`${base}/fail`);
     assert.equal(response.status, 503);
@@ -69,7 +67,7 @@ describe('the traced fetch outside a provider call', () => {
   });
 
   it('tracing disabled: the base fetch, untouched', async () => {
-    app = await createAuditedApp({ tracing: { enabled: false } });
+    app = await audited.boot({ tracing: { enabled: false } });
     let called = 0;
     const fetchWith = createTracedFetch(async () => (called++, new Response('x')));
     assert.equal(await (await fetchWith(`${base}/`)).text(), 'x');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TraceAgentTask, TraceNode, TraceProvider, TraceTool, TraceWorkflow, TracingService } from '../../lib/index.js';
-import { createAuditedApp, type AuditedApp } from '../core/fixtures/span-audit.js';
+import { auditedAppPerTest } from '../support/app-per-test.js';
+import type { AuditedApp } from '../support/span-audit.js';
 import { spanNamed } from '../support/tracing-harness.js';
 
 @Injectable()
@@ -46,16 +47,10 @@ class Research {
   }
 }
 
+const audited = auditedAppPerTest({ providers: [Model, Research] });
 let app: AuditedApp;
 beforeEach(async () => {
-  app = await createAuditedApp({ providers: [Model, Research], tracing: { conventions: ['traceloop'] } });
-});
-afterEach(async () => {
-  try {
-    app.assertAllEndedOnce();
-  } finally {
-    await app.close();
-  }
+  app = await audited.boot({ tracing: { conventions: ['traceloop'] } });
 });
 
 const traceloop = (span: ReadableSpan) => Object.fromEntries(Object.entries(span.attributes).filter(([key]) => key.startsWith('traceloop.')));
@@ -89,7 +84,7 @@ describe('Traceloop grouping (conventions: traceloop)', () => {
 
   it('is off by default: no traceloop.* attribute at all', async () => {
     await app.close();
-    app = await createAuditedApp({ providers: [Model, Research] });
+    app = await audited.boot();
     await app.app.get(Research).run();
     assert.deepEqual(app.spans().flatMap((s) => Object.keys(traceloop(s))), []);
   });

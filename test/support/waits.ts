@@ -58,6 +58,17 @@ export function lastValueWithin<T>(source: Observable<T>, what: string, timeoutM
   return within(lastValueFrom(source), what, timeoutMs);
 }
 
+/**
+ * Reads `stream` to its end (or until `onItem` returns `false`, which stops it early as a `break` would), failing
+ * after `timeoutMs` with `what`. For SDK streams over a socket: a chunk that never comes fails, never hangs.
+ */
+export function readStream<T>(stream: AsyncIterable<T>, what: string, onItem: (item: T) => boolean | void = () => undefined, timeoutMs = WAIT_MS): Promise<void> {
+  const read = (async () => {
+    for await (const item of stream) if (onItem(item) === false) break;
+  })();
+  return within(read, what, timeoutMs);
+}
+
 /** The next `event` of an emitter (`once` with a deadline). */
 export function nextEmitted<T extends unknown[] = unknown[]>(
   emitter: { once(event: string, listener: (...args: T) => void): unknown; off(event: string, listener: (...args: T) => void): unknown },
