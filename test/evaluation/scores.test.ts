@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TraceNode, TraceProvider, TracingService, type Evaluator, type TracingModuleOptions } from '../../lib/index.js';
-import { createTracedApp, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { configuredBy } from '../support/config-service.js';
+import { spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { readStream, waitFor } from '../support/waits.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,15 +44,19 @@ class Answers {
   }
 }
 
-let app: TracedApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+const apps = tracedAppPerTest({ providers: [Answers], listen: false });
 
-async function start(tracing: TracingModuleOptions = {}): Promise<{ answers: Answers; tracing: TracingService; spans: () => ReadableSpan[] }> {
-  app = await createTracedApp({ providers: [Answers], listen: false, tracing });
-  return { answers: app.app.get(Answers), tracing: app.tracing, spans: app.spans };
+interface Started {
+  app: TracedApp;
+  answers: Answers;
+  tracing: TracingService;
+  spans: () => ReadableSpan[];
+}
+
+/** An app with `tracing` as options, or with `variables` read through ConfigService (options beside them). */
+async function start(tracing: TracingModuleOptions = {}, variables?: Record<string, string>): Promise<Started> {
+  const app = variables ? await apps.boot(await configuredBy(variables, { exporter: 'memory', ...tracing })) : await apps.boot({ tracing });
+  return { app, answers: app.app.get(Answers), tracing: app.tracing, spans: app.spans };
 }
 
 const evaluations = (span: ReadableSpan) => span.events.filter((e) => e.name === 'gen_ai.evaluation.result').map((e) => e.attributes ?? {});
@@ -110,7 +117,7 @@ describe('evaluators', () => {
 
   it('see streamed output with content capture off, and record no content', async () => {
     const { answers, spans } = await start({ captureContent: false, evaluators: [lengthOf] });
-    for await (const _ of await answers.stream({ model: 'gpt-4o-mini', stream: true })) void _;
+    await readStream(await answers.stream({ model: 'gpt-4o-mini', stream: true }), 'the end of the stream');
     const [span] = await waitForSpans(spans, (s) => s.some((x) => x.name === 'chat gpt-4o-mini'));
     assert.deepEqual(evaluations(span!), [{ 'gen_ai.evaluation.name': 'answer_length', 'gen_ai.evaluation.score.value': 'Streamed answer'.length, 'gen_ai.response.id': 'chatcmpl-s' }]);
     assert.equal(span!.attributes['gen_ai.output.messages'], undefined);
@@ -148,8 +155,7 @@ describe('evaluators', () => {
     const second = await start({ evaluators: [stuck], evaluation: { timeoutMillis: 60_000 } });
     await second.answers.complete({ model: 'gpt-4o-mini', question: 'at close' });
     assert.equal(second.spans().length, 0);
-    await app!.close();
-    app = undefined;
+    await second.app.close();
     assert.equal(second.spans().length, 1, 'exported at shutdown, unevaluated');
   });
 
@@ -160,5 +166,52 @@ describe('evaluators', () => {
     const all = await waitForSpans(spans, (s) => s.length === 2);
     assert.equal(evaluations(spanNamed(all, 'node ask')).filter((e) => e['gen_ai.evaluation.name'] === 'node_seen').length, 1);
     assert.deepEqual(evaluations(spanNamed(all, 'chat gpt-4o-mini')), []);
+  });
+});
+
+describe('evaluation settings', () => {
+  /** An evaluator held until `release()`, counting how many evaluations run at once. */
+  function held(): { evaluator: Evaluator; release: () => void; started: () => number } {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    apps.defer(() => release());
+    return { evaluator: { name: 'held', evaluate: async () => (started++, await gate, { value: 1 }) }, release: () => release(), started: () => started };
+  }
+
+  /** Three answers to evaluate while the evaluator is held: how many evaluations start (once `atLeast` have). */
+  async function startedWith(atLeast: number, tracing: TracingModuleOptions, variables?: Record<string, string>): Promise<number> {
+    const gated = held();
+    const { answers } = await start({ ...tracing, evaluators: [gated.evaluator] }, variables);
+    for (let i = 0; i < 3; i++) await answers.complete({ model: 'gpt-4o-mini', question: `q${i}` });
+    await waitFor(`${atLeast} evaluation(s) started`, () => (gated.started() >= atLeast ? true : undefined), { timeoutMs: 5000 });
+    // A few more turns of the event loop: an evaluation past the bound would have started by now.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    return gated.started();
+  }
+
+  it('evaluation.concurrency bounds the evaluations running at once (control: three at once with 3)', async () => {
+    assert.equal(await startedWith(3, { evaluation: { concurrency: 3 } }), 3);
+    assert.equal(await startedWith(1, { evaluation: { concurrency: 1 } }), 1);
+  });
+
+  it('TRACING_EVALUATION_CONCURRENCY (through ConfigService) does the same', async () => {
+    assert.equal(await startedWith(1, {}, { TRACING_EVALUATION_CONCURRENCY: '1' }), 1);
+  });
+
+  it('TRACING_EVALUATION_MAX_PENDING (through ConfigService): past it spans are exported unevaluated', async () => {
+    const gated = held();
+    const { answers, spans } = await start({ evaluators: [gated.evaluator] }, { TRACING_EVALUATION_MAX_PENDING: '2' });
+    for (let i = 0; i < 5; i++) await answers.complete({ model: 'gpt-4o-mini', question: `q${i}` });
+    const unevaluated = await waitForSpans(spans, (s) => s.length === 3);
+    assert.ok(unevaluated.every((s) => evaluations(s).length === 0));
+  });
+
+  it('TRACING_EVALUATION_TIMEOUT (through ConfigService): a hanging evaluator ends as a timeout', async () => {
+    const hanging: Evaluator = { name: 'hangs', evaluate: () => new Promise(() => undefined) };
+    const { answers, spans } = await start({ evaluators: [hanging] }, { TRACING_EVALUATION_TIMEOUT: '50' });
+    await answers.complete({ model: 'gpt-4o-mini', question: 'q' });
+    const [span] = await waitForSpans(spans, (s) => s.some((x) => x.name === 'chat gpt-4o-mini'));
+    assert.deepEqual(evaluations(span!).map((e) => [e['gen_ai.evaluation.name'], e['error.type']]), [['hangs', 'timeout']]);
   });
 });

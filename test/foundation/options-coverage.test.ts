@@ -39,7 +39,7 @@ const EFFECT_TESTS: Record<string, [file: string, title: string]> = {
   TRACING_SAMPLE_RATE: ['foundation/sampling.test.ts', 'TRACING_SAMPLE_RATE (read through ConfigService) does the same'],
   OTEL_TRACES_SAMPLER: ['foundation/sampling.test.ts', 'traceidratio decides on the trace id alone'],
   OTEL_TRACES_SAMPLER_ARG: ['foundation/sampling.test.ts', 'parentbased_traceidratio keeps the ratio for new traces'],
-  captureContent: ['decorators/content-capture.test.ts', 'on: arguments and result as JSON'],
+  captureContent: ['decorators/content-capture.test.ts', 'on: the request (not the argument list) and the result as JSON'],
   TRACING_CAPTURE_CONTENT: ['foundation/sdk-pipeline.test.ts', 'TRACING_CAPTURE_CONTENT records inputs'],
   maxContentLength: ['decorators/content-capture.test.ts', 'huge inputs are truncated to maxContentLength'],
   TRACING_MAX_CONTENT_LENGTH: ['foundation/sdk-pipeline.test.ts', 'TRACING_MAX_CONTENT_LENGTH truncates them'],
@@ -128,6 +128,15 @@ const EFFECT_TESTS: Record<string, [file: string, title: string]> = {
   'events.enabled': ['events/event-listeners.test.ts', "'events.enabled: false'"],
   TRACING_EVENTS_ENABLED: ['events/event-listeners.test.ts', 'TRACING_EVENTS_ENABLED=false (through ConfigService)'],
   'events.ignoreEvents': ['events/event-listeners.test.ts', 'skips ignored events'],
+  conventions: ['genai/backend-mappings.test.ts', 'Langfuse still types, prices and renders every span right'],
+  TRACING_CONVENTIONS: ['foundation/telemetry-settings.test.ts', 'TRACING_CONVENTIONS (through ConfigService) chooses the vocabularies'],
+  evaluators: ['evaluation/scores.test.ts', 'run after the provider span ends, off the request path'],
+  'evaluation.timeoutMillis': ['evaluation/scores.test.ts', 'a throwing, a rejecting and a hanging evaluator never reach the request'],
+  TRACING_EVALUATION_TIMEOUT: ['evaluation/scores.test.ts', 'TRACING_EVALUATION_TIMEOUT (through ConfigService)'],
+  'evaluation.maxPending': ['evaluation/scores.test.ts', 'are bounded: past evaluation.maxPending spans are exported unevaluated'],
+  TRACING_EVALUATION_MAX_PENDING: ['evaluation/scores.test.ts', 'TRACING_EVALUATION_MAX_PENDING (through ConfigService)'],
+  'evaluation.concurrency': ['evaluation/scores.test.ts', 'evaluation.concurrency bounds the evaluations running at once'],
+  TRACING_EVALUATION_CONCURRENCY: ['evaluation/scores.test.ts', 'TRACING_EVALUATION_CONCURRENCY (through ConfigService)'],
 };
 
 /**

@@ -113,6 +113,20 @@ describe('propagators', () => {
   });
 });
 
+describe('conventions', () => {
+  it('TRACING_CONVENTIONS (through ConfigService) chooses the vocabularies on each span (control: OpenInference by default)', async () => {
+    const kinds = async (variables: Record<string, string>) => {
+      const app = await bootWith(variables);
+      new Measured().run();
+      const span = spanNamed(app.spans(), 'invoke_workflow measured');
+      await app.close();
+      return [span.attributes['openinference.span.kind'], span.attributes['traceloop.span.kind']];
+    };
+    assert.deepEqual(await kinds({}), ['CHAIN', undefined]);
+    assert.deepEqual(await kinds({ TRACING_CONVENTIONS: 'traceloop' }), [undefined, 'workflow']);
+  });
+});
+
 describe('diagnostics', () => {
   it('the logLevel option lets OpenTelemetry info lines through to the app log (control: warn drops them)', async () => {
     const probe = async (options: TracingModuleOptions): Promise<string[]> => {
