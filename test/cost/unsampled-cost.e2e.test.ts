@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { CostService, TraceStoreService } from '../../lib/index.js';
+import { configuredBy } from '../support/config-service.js';
 import { createTracedApp, PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
 import { tempDir } from '../store/support/store-harness.js';
 import { RESEARCH_PROVIDERS, ResearchController, researchSteps, stepCost } from './fixtures/research.app.js';
@@ -62,6 +63,14 @@ for (const platform of PLATFORMS) {
         [['mallory', 3, 3, 1]],
       );
       assert.ok(Math.abs(report.rows[0]!.costUsd - runCost(3)) < 1e-12);
+    });
+
+    it('TRACING_HTTP_TRUST_REMOTE_SAMPLING=false (through ConfigService) samples by sampleRate too', async () => {
+      const { tracingModule, imports } = await configuredBy({ TRACING_HTTP_TRUST_REMOTE_SAMPLING: 'false' }, { exporter: 'memory' });
+      traced = await createTracedApp({ platform, controllers: [ResearchController], providers: RESEARCH_PROVIDERS, tracingModule, imports });
+      const response = await fetch(`${traced.url}/research/5`, { headers: { traceparent: UNSAMPLED } });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('traceresponse') ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`), 'sampled despite the client flag');
     });
 
     it('samples by sampleRate instead of the client flag with http.trustRemoteSampling: false, in the same trace', async () => {

@@ -93,6 +93,15 @@ describe('content capture', () => {
     });
   });
 
+  it('redactDefaultKeys: false leaves only redactKeys redacted', async () => {
+    const capturing = await start({ captureContent: true, redactKeys: ['ssn'], redactDefaultKeys: false });
+    await capturing.complete(request);
+    const captured = JSON.parse(input(spanNamed(app!.spans(), 'chat gpt-4o'))!) as Record<string, unknown>;
+    assert.equal(captured.ssn, '[REDACTED]');
+    assert.equal(captured.password, 'hunter2');
+    assert.equal(captured.apiKey, 'sk-live');
+  });
+
   it('per-decorator override wins over the module option, both ways', async () => {
     let capturing = await start();
     capturing.forced('x');

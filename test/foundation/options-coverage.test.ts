@@ -81,11 +81,11 @@ const EFFECT_TESTS: Record<string, [file: string, title: string]> = {
   TRACING_STORE_ENABLED: ['store/store-settings.test.ts', 'TRACING_STORE_ENABLED=false keeps it off even with a path'],
   'store.path': ['store/store.e2e.test.ts', 'stores request traces, never traces the explorer, and keeps them across a restart'],
   TRACING_STORE_PATH: ['store/store-settings.test.ts', 'TRACING_STORE_PATH alone turns the store on'],
-  'store.retentionDays': ['store/trace-store.test.ts', 'prunes traces older than retentionDays on its periodic timer'],
+  'store.retentionDays': ['store/trace-store.test.ts', 'prunes traces older than retentionDays as they are written'],
   TRACING_STORE_RETENTION_DAYS: ['store/store-settings.test.ts', 'TRACING_STORE_RETENTION_DAYS drops older traces'],
   'store.maxTraces': ['store/trace-store.test.ts', 'keeps only the newest maxTraces, pruning at open'],
   TRACING_STORE_MAX_TRACES: ['store/store-settings.test.ts', 'TRACING_STORE_MAX_TRACES keeps the newest traces'],
-  'store.maxQueueSize': ['store/store-settings.test.ts', 'store.maxQueueSize: a burst beyond the queue is dropped and counted'],
+  'store.maxQueueSize': ['store/store-settings.test.ts', "['store.maxQueueSize'"],
   'explorer.enabled': ['store/explorer.test.ts', 'mounts nothing'],
   TRACING_EXPLORER_ENABLED: ['store/store-settings.test.ts', 'TRACING_EXPLORER_ENABLED=true turns it back on'],
   'explorer.path': ['store/explorer.test.ts', "path: '/ops/traces/'"],
@@ -137,6 +137,17 @@ const EFFECT_TESTS: Record<string, [file: string, title: string]> = {
   TRACING_EVALUATION_MAX_PENDING: ['evaluation/scores.test.ts', 'TRACING_EVALUATION_MAX_PENDING (through ConfigService)'],
   'evaluation.concurrency': ['evaluation/scores.test.ts', 'evaluation.concurrency bounds the evaluations running at once'],
   TRACING_EVALUATION_CONCURRENCY: ['evaluation/scores.test.ts', 'TRACING_EVALUATION_CONCURRENCY (through ConfigService)'],
+  redactDefaultKeys: ['decorators/content-capture.test.ts', 'redactDefaultKeys: false leaves only redactKeys redacted'],
+  'http.trustRemoteSampling': ['cost/unsampled-cost.e2e.test.ts', 'samples by sampleRate instead of the client flag with http.trustRemoteSampling: false'],
+  TRACING_HTTP_TRUST_REMOTE_SAMPLING: ['cost/unsampled-cost.e2e.test.ts', 'TRACING_HTTP_TRUST_REMOTE_SAMPLING=false (through ConfigService)'],
+  'store.maxSpansPerTrace': ['store/hostile-load.test.ts', 'stores at most maxSpansPerTrace spans of that trace and counts the rest'],
+  TRACING_STORE_MAX_SPANS_PER_TRACE: ['store/store-settings.test.ts', 'TRACING_STORE_MAX_SPANS_PER_TRACE keeps that many spans'],
+  'store.maxSizeMb': ['store/hostile-load.test.ts', 'keeps the database under store.maxSizeMb'],
+  TRACING_STORE_MAX_QUEUE_SIZE: ['store/store-settings.test.ts', "['TRACING_STORE_MAX_QUEUE_SIZE'"],
+  'store.queryTimeoutMillis': ['store/explorer-access.test.ts', 'past store.queryTimeoutMillis'],
+  TRACING_STORE_QUERY_TIMEOUT: ['store/store-settings.test.ts', 'TRACING_STORE_QUERY_TIMEOUT: a query past it answers 503'],
+  'explorer.allowedHosts': ['store/explorer-access.test.ts', 'also answers those names (a domain and its subdomains), from loopback'],
+  TRACING_EXPLORER_ALLOWED_HOSTS: ['store/store-settings.test.ts', 'TRACING_EXPLORER_ALLOWED_HOSTS: answers those Host names too'],
 };
 
 /**
@@ -149,6 +160,8 @@ const NO_EFFECT_TEST_YET: Record<string, string> = {
   'metrics.exportTimeoutMillis':
     'periodic metric exports overlap, so a cut export is not visible from the collector; needs a counter of timed-out metric exports',
   OTEL_METRIC_EXPORT_TIMEOUT: 'as metrics.exportTimeoutMillis',
+  TRACING_STORE_MAX_SIZE_MB:
+    'the option (store.maxSizeMb) is shown by hostile-load, filling a database past its bound; the variable would need the same fill through ConfigService',
 };
 
 /** Option names and variables of the README's options table (`http.userId` / `tenantId` read as `http.tenantId`). */

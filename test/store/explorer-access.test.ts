@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { explorerForbidden, explorerHostNotAllowed, explorerUnauthorized } from '../../lib/tracing.messages.js';
-import { isolateEnv } from '../foundation/fixtures/env-isolation.js';
+import { isolateEnv } from '../support/env.js';
+import { httpGet as get } from '../support/http.js';
 import { createTracedApp, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
 import { createResearchWorkflow } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
@@ -16,35 +16,6 @@ import { openTracedStore, tempDir } from './support/store-harness.js';
 const LAN_ADDRESS = Object.values(networkInterfaces())
   .flat()
   .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
-
-interface Answer {
-  status: number;
-  body: string;
-  json(): { error?: string };
-}
-
-/** A raw GET: any Host header, any local address to connect from and to. */
-function get(url: string, options: { host?: string; connectTo?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: options.connectTo ?? target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        headers: { ...(options.host !== undefined ? { host: options.host } : {}), ...options.headers },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) as { error?: string } }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function seed(path: string): Promise<void> {
   const traced = openTracedStore(path);

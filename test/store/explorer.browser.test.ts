@@ -150,7 +150,7 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
   });
 
   describe('a trace longer than a page and than the per-trace cap', () => {
-    const longPath = join(tmp.dir, 'long.db');
+    const longPath = join(tmp.path, 'long.db');
     let app: ExplorerApp;
     let traceId: string;
 

@@ -35,18 +35,18 @@ export function within<T>(work: PromiseLike<T>, what: string, timeoutMs = WAIT_M
 }
 
 /**
- * Polls `probe` (on the event loop, every few ms) until it returns something other than `undefined`; returns
- * that. Fails after `timeoutMs` naming `what` and, through `describe`, what was there instead.
+ * Polls `probe` (on the event loop, every few ms; it may be async) until it gives something other than
+ * `undefined`; returns that. Fails after `timeoutMs` naming `what` and, through `describe`, what was there instead.
  */
 export async function waitFor<T>(
   what: string,
-  probe: () => T | undefined,
+  probe: () => T | undefined | Promise<T | undefined>,
   options: { timeoutMs?: number; describe?: () => string } = {},
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? WAIT_MS * 4;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new WaitTimeoutError(what, timeoutMs, options.describe?.());
     await new Promise((resolve) => setTimeout(resolve, 5));
