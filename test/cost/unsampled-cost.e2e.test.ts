@@ -1,43 +1,29 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CostService, TraceStoreService } from '../../lib/index.js';
 import { configuredBy } from '../support/config-service.js';
-import { createTracedApp, PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
-import { tempDir } from '../store/support/store-harness.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
+import { header } from '../support/http.js';
+import { tempDir } from '../support/temp-dir.js';
+import { PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
 import { RESEARCH_PROVIDERS, ResearchController, researchSteps, stepCost } from './fixtures/research.app.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 /** A client that asks not to be sampled: the flags byte is 00. */
 const UNSAMPLED = `00-${TRACE_ID}-00f067aa0ba902b7-00`;
 
-function header(request: unknown, name: string): string | undefined {
-  const value = (request as { headers?: Record<string, unknown> }).headers?.[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 const runCost = (n: number) => researchSteps(n).reduce((sum, step) => sum + stepCost(step), 0);
 
 for (const platform of PLATFORMS) {
   describe(`cost of unsampled requests on ${platform}`, () => {
     const tmp = tempDir();
-    let traced: TracedApp | undefined;
+    const apps = tracedAppPerTest({ platform, controllers: [ResearchController], providers: RESEARCH_PROVIDERS });
+    after(() => tmp.cleanup());
 
-    afterEach(async () => {
-      await traced?.close();
-      traced = undefined;
-    });
-    after(() => tmp.remove());
-
-    async function start(name: string, http: { trustRemoteSampling?: boolean } = {}): Promise<TracedApp> {
-      traced = await createTracedApp({
-        platform,
-        controllers: [ResearchController],
-        providers: RESEARCH_PROVIDERS,
-        tracing: { store: { path: join(tmp.dir, `${name}.db`) }, http: { userId: (request) => header(request, 'x-user-id'), ...http } },
-      });
-      return traced;
+    function start(name: string, http: { trustRemoteSampling?: boolean } = {}): Promise<TracedApp> {
+      return apps.boot({ tracing: { store: { path: join(tmp.path, `${name}.db`) }, http: { userId: (request) => header(request, 'x-user-id'), ...http } } });
     }
 
     it("puts an unsampled request's LLM cost in the cost reports, under its user", async () => {
@@ -67,7 +53,7 @@ for (const platform of PLATFORMS) {
 
     it('TRACING_HTTP_TRUST_REMOTE_SAMPLING=false (through ConfigService) samples by sampleRate too', async () => {
       const { tracingModule, imports } = await configuredBy({ TRACING_HTTP_TRUST_REMOTE_SAMPLING: 'false' }, { exporter: 'memory' });
-      traced = await createTracedApp({ platform, controllers: [ResearchController], providers: RESEARCH_PROVIDERS, tracingModule, imports });
+      const traced = await apps.boot({ tracingModule, imports });
       const response = await fetch(`${traced.url}/research/5`, { headers: { traceparent: UNSAMPLED } });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('traceresponse') ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`), 'sampled despite the client flag');

@@ -3,11 +3,11 @@ import { Controller, Get } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { explorerForbidden, explorerHostNotAllowed, explorerUnauthorized } from '../../lib/tracing.messages.js';
-import { isolateEnv } from '../support/env.js';
+import { tracedAppPerTest } from '../support/app-per-test.js';
 import { httpGet as get } from '../support/http.js';
-import { createTracedApp, PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { PLATFORMS, waitForSpans } from '../support/tracing-harness.js';
 import { createResearchWorkflow } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
 import { openTracedStore, tempDir } from './support/store-harness.js';
@@ -191,20 +191,13 @@ class ItemsController {
 
 describe('explorer in a traced app', () => {
   const tmp = tempDir();
-  let restoreEnv: () => void = () => undefined;
-  let traced: TracedApp | undefined;
-
-  afterEach(async () => {
-    await traced?.close();
-    traced = undefined;
-    restoreEnv();
-  });
-  after(() => tmp.remove());
+  const apps = tracedAppPerTest({ controllers: [ItemsController] });
+  after(() => tmp.cleanup());
 
   for (const nodeEnv of ['Production', ' production', 'prod', 'staging']) {
     it(`is not served with NODE_ENV=${JSON.stringify(nodeEnv)}`, async () => {
-      restoreEnv = isolateEnv({ NODE_ENV: nodeEnv });
-      traced = await createTracedApp({ controllers: [ItemsController], tracing: { store: { path: join(tmp.dir, `${nodeEnv.trim()}.db`) } } });
+      apps.env({ NODE_ENV: nodeEnv });
+      const traced = await apps.boot({ tracing: { store: { path: join(tmp.dir, `${nodeEnv.trim()}.db`) } } });
       assert.equal((await fetch(`${traced.url}/_tracing`)).status, 404);
       assert.equal((await fetch(`${traced.url}/_tracing/api/traces`)).status, 404);
     });
@@ -212,8 +205,7 @@ describe('explorer in a traced app', () => {
 
   for (const platform of PLATFORMS) {
     it(`never traces its own requests, whatever their spelling (${platform})`, async () => {
-      restoreEnv = isolateEnv();
-      traced = await createTracedApp({ platform, controllers: [ItemsController], tracing: { store: { path: join(tmp.dir, `${platform}.db`) } } });
+      const traced = await apps.boot({ platform, tracing: { store: { path: join(tmp.dir, `${platform}.db`) } } });
       const statuses: Record<string, number> = {};
       for (const target of ['/_tracing/api/stats', '/_TRACING/api/stats', '/_tracing/api/stats/', '/_Tracing', '/_tracing/%61pi/stats']) {
         statuses[target] = (await get(`${traced.url}${target}`)).status;
