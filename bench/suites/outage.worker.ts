@@ -2,12 +2,13 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TraceNode, TraceProvider, TraceWorkflow } from '../../lib/index.js';
+import { TraceNode, TraceProvider, TraceWorkflow, TracingService } from '../../lib/index.js';
 import { childInput, runAsChild } from '../support/child-process.js';
 import { CountingSpanExporter } from '../support/drop.exporter.js';
 import { round, yieldToLoop } from '../support/stats.js';
 import { startTracingApp } from '../support/tracing-setup.js';
 import { REQUEST, work, type ChatRequest, type Completion } from './contenders.js';
+import { counterChecks, pipelineCounts, type CounterCheck, type ExporterCounts, type PipelineCounts } from './outage.counters.js';
 
 export interface OutageInput {
   spans: number;
@@ -34,15 +35,16 @@ export interface OutageResult {
   /** Heap growth over the second half of the run, MB per 100k spans: ~0 when memory is bounded. */
   secondHalfSlopeMbPer100k: number;
   checkpoints: MemoryPoint[];
-  handedToExporter: number;
-  exportsAttempted: number;
-  exportsFailed: number;
-  spansInFailedExports: number;
-  spansExported: number;
-  /** Spans the batch processor dropped because its queue was full: created - handed to the exporter. */
-  droppedAtQueue: number;
-  /** Sum of the batch processor's "Dropped N spans" warnings (a cross-check; the last streak may be unlogged). */
-  droppedReportedByDiag: number;
+  /** Spans the bench made (warm-up included): runs x spans per run. */
+  spansMade: number;
+  /** The pipeline's own counters (`TracingService.health()`) once in-flight exports settled, before close. */
+  pipeline: PipelineCounts;
+  /** The same after `app.close()` (its flush fails on the closed port, or is cut by the shutdown timeout). */
+  pipelineAfterClose: PipelineCounts;
+  /** What a counting wrapper around the exporter saw, independently of the pipeline. */
+  exporterSaw: ExporterCounts;
+  /** Each cross-check of the counters; the suite fails when one does not hold. */
+  checks: CounterCheck[];
   unhandledRejections: number;
   uncaughtExceptions: number;
   diagErrors: number;
@@ -106,19 +108,11 @@ async function main(): Promise<OutageResult> {
   let uncaughtExceptions = 0;
   process.on('unhandledRejection', () => (unhandledRejections += 1));
   process.on('uncaughtException', () => (uncaughtExceptions += 1));
-  let droppedReportedByDiag = 0;
   let diagErrors = 0;
-  const note = (message: string) => {
-    const dropped = /Dropped (\d+) spans/.exec(message);
-    if (dropped) droppedReportedByDiag += Number(dropped[1]);
-  };
   diag.setLogger(
     {
-      error: (m) => {
-        diagErrors += 1;
-        note(m);
-      },
-      warn: note,
+      error: () => (diagErrors += 1),
+      warn: () => undefined,
       info: () => undefined,
       debug: () => undefined,
       verbose: () => undefined,
@@ -126,11 +120,12 @@ async function main(): Promise<OutageResult> {
     DiagLogLevel.WARN,
   );
 
-  // The same pipeline `exporter: 'otlp'` builds (OTLP/HTTP protobuf behind the batch processor), with a
-  // counter around the exporter so every span is accounted for.
+  // The same pipeline `exporter: 'otlp'` builds (the OTLP/HTTP protobuf exporter behind the module's export
+  // queue), with a counting wrapper around the exporter to cross-check the pipeline's own counters.
   const url = `http://127.0.0.1:${await closedPort()}/v1/traces`;
   const exporter = new CountingSpanExporter(new OTLPTraceExporter({ url, timeoutMillis: 10_000 }));
   const { app } = await startTracingApp({ serviceName: 'bench-outage', exporter, shutdownTimeoutMillis: 2_000 });
+  const tracing = app.get(TracingService);
   const pipeline = new Pipeline(new Nodes(new LlmClient()));
 
   const runs = Math.ceil(input.spans / Pipeline.SPANS);
@@ -151,15 +146,24 @@ async function main(): Promise<OutageResult> {
   const after = memory(spansCreated);
   // Let in-flight exports fail or time out (retries back off for up to the export timeout).
   const settleUntil = Date.now() + input.settleMs;
-  while (Date.now() < settleUntil && exporter.succeededSpans + exporter.failedSpans < exporter.handed) await sleep(250);
+  while (Date.now() < settleUntil && tracing.health().exporters[0]!.exporting > 0) await sleep(250);
   const afterSettle = memory(spansCreated);
+  const counts = pipelineCounts(tracing.health());
   await app.close();
+  const afterClose = pipelineCounts(tracing.health());
+  const spansMade = spansCreated + warmSpans;
+  const exporterSaw = {
+    handed: exporter.handed,
+    exports: exporter.exports,
+    failedExports: exporter.failedExports,
+    failedSpans: exporter.failedSpans,
+    succeededSpans: exporter.succeededSpans,
+  };
 
   const half = checkpoints.filter((c) => c.spans >= spansCreated / 2);
   const first = half[0]!;
   const last = half[half.length - 1]!;
   const slope = last.spans > first.spans ? ((last.heapMb - first.heapMb) / (last.spans - first.spans)) * 100_000 : 0;
-  const handed = exporter.handed;
   return {
     spansCreated,
     spansPerSecond: round(spansCreated / elapsed, 0),
@@ -170,13 +174,11 @@ async function main(): Promise<OutageResult> {
     rssGrowthMb: round(after.rssMb - before.rssMb, 2),
     secondHalfSlopeMbPer100k: round(slope, 2),
     checkpoints,
-    handedToExporter: handed,
-    exportsAttempted: exporter.exports,
-    exportsFailed: exporter.failedExports,
-    spansInFailedExports: exporter.failedSpans,
-    spansExported: exporter.succeededSpans,
-    droppedAtQueue: spansCreated + warmSpans - handed,
-    droppedReportedByDiag,
+    spansMade,
+    pipeline: counts,
+    pipelineAfterClose: afterClose,
+    exporterSaw,
+    checks: counterChecks(spansMade, counts, afterClose, exporterSaw),
     unhandledRejections,
     uncaughtExceptions,
     diagErrors,

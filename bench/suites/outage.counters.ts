@@ -1,0 +1,62 @@
+import type { TracingHealth } from '../../lib/index.js';
+
+/** What the counting wrapper around the outage bench's exporter saw. */
+export interface ExporterCounts {
+  handed: number;
+  exports: number;
+  failedExports: number;
+  failedSpans: number;
+  succeededSpans: number;
+}
+
+/** The pipeline's counters of the one exporter, as `TracingService.health()` reports them. */
+export interface PipelineCounts {
+  started: number;
+  ended: number;
+  open: number;
+  exported: number;
+  /** Counted by the export queue where it drops a span (queue full, or ended after shutdown). */
+  dropped: number;
+  failed: number;
+  queued: number;
+  exporting: number;
+  failedExports: number;
+}
+
+/** One figure that must equal another. */
+export interface CounterCheck {
+  check: string;
+  expected: number;
+  actual: number;
+  ok: boolean;
+}
+
+export function pipelineCounts(health: TracingHealth): PipelineCounts {
+  const [e, ...others] = health.exporters;
+  if (!e || others.length > 0 || !health.spans) throw new Error(`expected one exporter and span counts, got ${JSON.stringify(health)}`);
+  const { started, ended, open } = health.spans;
+  return { started, ended, open, exported: e.exported, dropped: e.dropped, failed: e.failed, queued: e.queued, exporting: e.exporting, failedExports: e.failedExports };
+}
+
+/** In flight: neither exported, dropped nor failed yet (queued, in an export call, or a span not ended). */
+export function inFlight(p: PipelineCounts): number {
+  return p.queued + p.exporting + p.open;
+}
+
+/**
+ * The cross-checks: the bench's own count against the pipeline's, the pipeline's invariant, and the pipeline
+ * against what the exporter itself received and answered.
+ */
+export function counterChecks(made: number, p: PipelineCounts, closed: PipelineCounts, saw: ExporterCounts): CounterCheck[] {
+  const eq = (check: string, expected: number, actual: number): CounterCheck => ({ check, expected, actual, ok: expected === actual });
+  return [
+    eq('spans made by the bench = spans started (pipeline)', made, p.started),
+    eq('started = exported + dropped + failed + queued + exporting + open', p.started, p.exported + p.dropped + p.failed + inFlight(p)),
+    eq('handed to the exporter (wrapper) = exported + failed + exporting', saw.handed, p.exported + p.failed + p.exporting),
+    eq('spans in failed exports (wrapper) = failed (pipeline)', saw.failedSpans, p.failed),
+    eq('failed exports (wrapper) = failed exports (pipeline)', saw.failedExports, p.failedExports),
+    eq('spans acknowledged (wrapper) = exported (pipeline)', saw.succeededSpans, p.exported),
+    eq('after close: started = exported + dropped + failed + queued + exporting + open', closed.started, closed.exported + closed.dropped + closed.failed + inFlight(closed)),
+    eq('no span dropped by close (in flight at close is not dropped)', p.dropped, closed.dropped),
+  ];
+}
