@@ -7,14 +7,21 @@ import { startTracingApp } from '../support/tracing-setup.js';
 export interface CostInput {
   rounds: number;
   calls: number;
+  /**
+   * Set: this child only times the first call per model of that contender, in a process where nothing was priced
+   * yet (for `genai-prices`, without booting the app, whose own lookups would warm the same data).
+   */
+  cold?: ContenderId;
 }
 
+type ContenderId = 'cost-service' | 'genai-prices';
+
 export interface CostRow {
-  id: string;
+  id: ContenderId;
   label: string;
   microsPerCall: number;
   spread: number;
-  /** µs of the first call for each model (cold price lookup), one sample each. */
+  /** µs of the first call for each model, in a fresh child (cold price lookup), one sample each. */
   firstCallMicros: number[];
   /** Same price as the other contender for every model (sanity check, to 1e-9 USD). */
   agrees: boolean;
@@ -38,8 +45,23 @@ function genaiUsage(u: TokenUsage): Record<string, number> {
   };
 }
 
-async function main(): Promise<{ rows: CostRow[]; models: string[] }> {
+function direct(i: number): number | undefined {
+  const c = CALLS[i % CALLS.length]!;
+  return calcPrice(genaiUsage(c.usage), c.model, { providerId: GENAI_PROVIDER[c.provider] })?.total_price;
+}
+
+/** µs of the first call of `fn` for each model. */
+function firstCalls(fn: (i: number) => number | undefined): number[] {
+  return CALLS.map((_, i) => {
+    const t0 = process.hrtime.bigint();
+    fn(i);
+    return round(Number(process.hrtime.bigint() - t0) / 1000, 1);
+  });
+}
+
+async function main(): Promise<{ rows: Array<Omit<CostRow, 'firstCallMicros'>>; models: string[] } | { firstCallMicros: number[] }> {
   const input = childInput<CostInput>();
+  if (input.cold === 'genai-prices') return { firstCallMicros: firstCalls(direct) };
   const { app } = await startTracingApp({ serviceName: 'bench', exporter: 'none' });
   const cost = app.get(CostService);
 
@@ -48,26 +70,16 @@ async function main(): Promise<{ rows: CostRow[]; models: string[] }> {
     const r = cost.calculate(c.usage, { provider: c.provider, model: c.model });
     return r.priced ? r.totalUsd : undefined;
   };
-  const direct = (i: number): number | undefined => {
-    const c = CALLS[i % CALLS.length]!;
-    return calcPrice(genaiUsage(c.usage), c.model, { providerId: GENAI_PROVIDER[c.provider] })?.total_price;
-  };
-  const contenders = [
+  if (input.cold === 'cost-service') {
+    const firstCallMicros = firstCalls(ours);
+    await app.close();
+    return { firstCallMicros };
+  }
+  const contenders: Array<{ id: ContenderId; label: string; fn: (i: number) => number | undefined }> = [
     { id: 'cost-service', label: 'CostService.calculate (warm)', fn: ours },
     { id: 'genai-prices', label: '@pydantic/genai-prices calcPrice, called directly', fn: direct },
   ];
 
-  const firstCall = new Map<string, number[]>();
-  for (const c of contenders) {
-    firstCall.set(
-      c.id,
-      CALLS.map((_, i) => {
-        const t0 = process.hrtime.bigint();
-        c.fn(i);
-        return Number(process.hrtime.bigint() - t0) / 1000;
-      }),
-    );
-  }
   const agrees = CALLS.every((_, i) => {
     const a = ours(i);
     const b = direct(i);
@@ -94,7 +106,6 @@ async function main(): Promise<{ rows: CostRow[]; models: string[] }> {
       label: c.label,
       microsPerCall: round(median(samples.get(c.id)!), 3),
       spread: round(relativeSpread(samples.get(c.id)!), 3),
-      firstCallMicros: firstCall.get(c.id)!.map((v) => round(v, 1)),
       agrees,
     })),
   };
