@@ -210,8 +210,9 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
       ...rows
         .filter((r) => r.id === 'auto-instrumentation' && !('@opentelemetry/instrumentation-nestjs-core' in r.spansByScope))
         .map(() => '@opentelemetry/instrumentation-nestjs-core: enabled, 0 spans (it patches @nestjs/core < 12 only)'),
-      ...Object.entries(Object.assign({}, ...rows.map((r) => r.spanWeight)) as PerRequestRow['spanWeight']).map(
-        ([scope, w]) => `${scope}: ${w.attributesPerSpan} attributes, ${w.bytesPerSpan} bytes (OTLP protobuf) per span`,
+      // Per scenario: a scope's weight can differ from one scenario to another (merged, only the last one showed).
+      ...rows.flatMap((r) =>
+        Object.entries(r.spanWeight).map(([scope, w]) => `${r.id}, ${scope}: ${w.attributesPerSpan} attributes, ${w.bytesPerSpan} bytes (OTLP protobuf) per span`),
       ),
     ],
   );
