@@ -60,12 +60,12 @@ export class PlainService implements Steps {
 export class RawOtelService implements Steps {
   constructor(
     private readonly tracer: Tracer,
-    private readonly node: { name: string; attributes: Attributes },
-    private readonly workflow: { name: string; attributes: Attributes; nodeAttributes: Attributes },
+    private readonly node: { name: string; kind: SpanKind; attributes: Attributes },
+    private readonly workflow: { name: string; kind: SpanKind; attributes: Attributes; nodeAttributes: Attributes },
   ) {}
 
   step(request: ChatRequest, attributes: Attributes = this.node.attributes): Promise<Completion> {
-    return this.tracer.startActiveSpan(this.node.name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+    return this.tracer.startActiveSpan(this.node.name, { kind: this.node.kind, attributes }, async (span) => {
       try {
         return await work(request);
       } catch (error) {
@@ -79,8 +79,8 @@ export class RawOtelService implements Steps {
   }
 
   run(request: ChatRequest): Promise<Completion> {
-    const { name, attributes, nodeAttributes } = this.workflow;
-    return this.tracer.startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+    const { name, kind, attributes, nodeAttributes } = this.workflow;
+    return this.tracer.startActiveSpan(name, { kind, attributes }, async (span) => {
       try {
         await this.step(request, nodeAttributes);
         await this.step(request, nodeAttributes);

@@ -7,6 +7,7 @@ import { childInput, runAsChild } from '../support/child-process.js';
 import { DropSpanExporter } from '../support/drop.exporter.js';
 import { median, relativeSpread, round, rotate, yieldToLoop } from '../support/stats.js';
 import { globalDelegate, sharedProvider, startTracingApp, useGlobalProvider } from '../support/tracing-setup.js';
+import { installedVersion } from '../support/machine.js';
 import {
   LlmService,
   NestjsOtelService,
@@ -137,13 +138,13 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
   const wfNode = workflowSpans.find((s) => s.name.startsWith('node'))!;
   const rawProvider = new RawOtelService(
     shared.getTracer('bench-raw'),
-    { name: providerSpan!.name, attributes: { ...providerSpan!.attributes } as Attributes },
-    { name: '', attributes: {}, nodeAttributes: {} },
+    { name: providerSpan!.name, kind: providerSpan!.kind, attributes: { ...providerSpan!.attributes } as Attributes },
+    { name: '', kind: SpanKind.INTERNAL, attributes: {}, nodeAttributes: {} },
   );
   const raw = new RawOtelService(
     shared.getTracer('bench-raw'),
-    { name: nodeSpan!.name, attributes: { ...nodeSpan!.attributes } as Attributes },
-    { name: wfSpan.name, attributes: { ...wfSpan.attributes } as Attributes, nodeAttributes: { ...wfNode.attributes } as Attributes },
+    { name: nodeSpan!.name, kind: nodeSpan!.kind, attributes: { ...nodeSpan!.attributes } as Attributes },
+    { name: wfSpan.name, kind: wfSpan.kind, attributes: { ...wfSpan.attributes } as Attributes, nodeAttributes: { ...wfNode.attributes } as Attributes },
   );
   const providerNotes: string[] = [];
   const providerAttrs = providerSpan!.attributes;
@@ -273,7 +274,7 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
   return {
     rows,
     setup: {
-      provider: 'BasicTracerProvider (sdk-trace-base 2.12.1) + BatchSpanProcessor (defaults) + an exporter that drops spans',
+      provider: `BasicTracerProvider (sdk-trace-base ${installedVersion('@opentelemetry/sdk-trace-base')}) + BatchSpanProcessor (defaults) + an exporter that drops spans`,
       traceloop: 'initialize({ exporter: drop, traceloopSyncEnabled: false }): NodeSDK provider with its span processor',
       timing: `median of ${input.rounds} interleaved rounds (order rotated each round) after ${input.warmupRounds} warm-up rounds; ${input.callOps} calls (${input.workflowOps} workflows) per contender per round`,
     },

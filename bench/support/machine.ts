@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import os from 'node:os';
 
 /** What the figures were measured on. */
@@ -20,4 +21,9 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** The version of an installed package (its package.json), so labels never go stale. */
+export function installedVersion(name: string): string {
+  return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
 }
