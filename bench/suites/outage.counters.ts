@@ -43,20 +43,29 @@ export function inFlight(p: PipelineCounts): number {
   return p.queued + p.exporting + p.open;
 }
 
+/** The pipeline's counters and the wrapper's, read at the same moment. */
+export interface CountsAt {
+  pipeline: PipelineCounts;
+  exporter: ExporterCounts;
+}
+
 /**
  * The cross-checks: the bench's own count against the pipeline's, the pipeline's invariant, and the pipeline
- * against what the exporter itself received and answered.
+ * against what the exporter itself received and answered; before close and after it.
  */
-export function counterChecks(made: number, p: PipelineCounts, closed: PipelineCounts, saw: ExporterCounts): CounterCheck[] {
+export function counterChecks(made: number, before: CountsAt, closed: CountsAt): CounterCheck[] {
   const eq = (check: string, expected: number, actual: number): CounterCheck => ({ check, expected, actual, ok: expected === actual });
+  const at = (when: string, { pipeline: p, exporter: saw }: CountsAt): CounterCheck[] => [
+    eq(`${when}: spans made by the bench = spans started (pipeline)`, made, p.started),
+    eq(`${when}: started = exported + dropped + failed + queued + exporting + open`, p.started, p.exported + p.dropped + p.failed + inFlight(p)),
+    eq(`${when}: handed to the exporter (wrapper) = exported + failed + exporting`, saw.handed, p.exported + p.failed + p.exporting),
+    eq(`${when}: spans in failed exports (wrapper) = failed (pipeline)`, saw.failedSpans, p.failed),
+    eq(`${when}: failed exports (wrapper) = failed exports (pipeline)`, saw.failedExports, p.failedExports),
+    eq(`${when}: spans acknowledged (wrapper) = exported (pipeline)`, saw.succeededSpans, p.exported),
+  ];
   return [
-    eq('spans made by the bench = spans started (pipeline)', made, p.started),
-    eq('started = exported + dropped + failed + queued + exporting + open', p.started, p.exported + p.dropped + p.failed + inFlight(p)),
-    eq('handed to the exporter (wrapper) = exported + failed + exporting', saw.handed, p.exported + p.failed + p.exporting),
-    eq('spans in failed exports (wrapper) = failed (pipeline)', saw.failedSpans, p.failed),
-    eq('failed exports (wrapper) = failed exports (pipeline)', saw.failedExports, p.failedExports),
-    eq('spans acknowledged (wrapper) = exported (pipeline)', saw.succeededSpans, p.exported),
-    eq('after close: started = exported + dropped + failed + queued + exporting + open', closed.started, closed.exported + closed.dropped + closed.failed + inFlight(closed)),
-    eq('no span dropped by close (in flight at close is not dropped)', p.dropped, closed.dropped),
+    ...at('before close', before),
+    ...at('after close', closed),
+    eq('close dropped no span (what was in flight is not counted as dropped)', before.pipeline.dropped, closed.pipeline.dropped),
   ];
 }

@@ -41,8 +41,9 @@ export interface OutageResult {
   pipeline: PipelineCounts;
   /** The same after `app.close()` (its flush fails on the closed port, or is cut by the shutdown timeout). */
   pipelineAfterClose: PipelineCounts;
-  /** What a counting wrapper around the exporter saw, independently of the pipeline. */
+  /** What a counting wrapper around the exporter saw, independently of the pipeline (read with `pipeline`). */
   exporterSaw: ExporterCounts;
+  exporterSawAfterClose: ExporterCounts;
   /** Each cross-check of the counters; the suite fails when one does not hold. */
   checks: CounterCheck[];
   unhandledRejections: number;
@@ -83,6 +84,10 @@ class Pipeline {
     await this.nodes.retrieve(request);
     return this.nodes.generate(request);
   }
+}
+
+function exporterCounts(e: CountingSpanExporter): ExporterCounts {
+  return { handed: e.handed, exports: e.exports, failedExports: e.failedExports, failedSpans: e.failedSpans, succeededSpans: e.succeededSpans };
 }
 
 async function closedPort(): Promise<number> {
@@ -148,17 +153,13 @@ async function main(): Promise<OutageResult> {
   const settleUntil = Date.now() + input.settleMs;
   while (Date.now() < settleUntil && tracing.health().exporters[0]!.exporting > 0) await sleep(250);
   const afterSettle = memory(spansCreated);
+  // The pipeline and the wrapper read at the same moment, before close and after it.
   const counts = pipelineCounts(tracing.health());
+  const exporterSaw = exporterCounts(exporter);
   await app.close();
   const afterClose = pipelineCounts(tracing.health());
+  const exporterSawAfterClose = exporterCounts(exporter);
   const spansMade = spansCreated + warmSpans;
-  const exporterSaw = {
-    handed: exporter.handed,
-    exports: exporter.exports,
-    failedExports: exporter.failedExports,
-    failedSpans: exporter.failedSpans,
-    succeededSpans: exporter.succeededSpans,
-  };
 
   const half = checkpoints.filter((c) => c.spans >= spansCreated / 2);
   const first = half[0]!;
@@ -178,7 +179,8 @@ async function main(): Promise<OutageResult> {
     pipeline: counts,
     pipelineAfterClose: afterClose,
     exporterSaw,
-    checks: counterChecks(spansMade, counts, afterClose, exporterSaw),
+    exporterSawAfterClose,
+    checks: counterChecks(spansMade, { pipeline: counts, exporter: exporterSaw }, { pipeline: afterClose, exporter: exporterSawAfterClose }),
     unhandledRejections,
     uncaughtExceptions,
     diagErrors,
