@@ -45,7 +45,8 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 try {
-  cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
+  // dereference: a dist/ that is a link is copied, never written through.
+  cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true, dereference: true });
   for (const file of ['package.json', 'README.md']) cpSync(join(ROOT, file), join(work, file));
   symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
   process.exitCode = await main();
