@@ -182,4 +182,12 @@ export const MUTATIONS = [
     replace: 'const alias = undefined;',
     tests: ['cost/cost-settings.test.js'],
   },
+  {
+    id: 'closed-queue-takes-spans',
+    what: 'a span that ends after shutdown is queued for export instead of dropped and counted',
+    file: 'lib/sdk/export-queue.js',
+    search: 'if (this.closed) {\n            this.dropped++;',
+    replace: 'if (false) {\n            this.dropped++;',
+    tests: ['foundation/pipeline-health.test.js'],
+  },
 ];

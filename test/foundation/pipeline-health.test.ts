@@ -5,6 +5,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { diag } from '@opentelemetry/api';
 import { TracingHealthIndicator, TracingModule, type TracingHealth, type TracingModuleOptions } from '../../lib/index.js';
 import { CapturedLog } from '../support/captured-log.js';
+import { RecordingExporter } from '../support/recording-exporter.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
 import type { TracedApp } from '../support/tracing-harness.js';
 import { waitFor } from '../support/waits.js';
@@ -179,6 +180,25 @@ describe('health without an exporter pipeline of our own', () => {
     const off = await boot({ enabled: false }, log);
     assert.equal(off.tracing.health().status, 'disabled');
     assert.equal((await getHealth(off)).body.details.tracing.status, 'up');
+  });
+});
+
+describe('a span that ends after close', () => {
+  it('is dropped and counted, never handed to the exporter (control: one that ends before close is exported)', async () => {
+    const exporter = new RecordingExporter();
+    const traced = await boot({ exporter, batch: { scheduledDelayMillis: 1 } }, new CapturedLog());
+    traced.tracing.withSpan('ends before close', () => undefined);
+    let release!: () => void;
+    const outliving = traced.tracing.withSpan('ends after close', () => new Promise<void>((resolve) => (release = resolve)));
+    await traced.close();
+    release();
+    await outliving;
+
+    const health = traced.tracing.health();
+    const e = health.exporters[0]!;
+    assert.deepEqual(exporter.exported.map((s) => s.name), ['ends before close'], 'the span that ended before close was flushed at close');
+    assert.deepEqual({ exported: e.exported, dropped: e.dropped, queued: e.queued, exporting: e.exporting }, { exported: 1, dropped: 1, queued: 0, exporting: 0 });
+    assertCountersAddUp(health);
   });
 });
 
