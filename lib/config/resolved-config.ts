@@ -79,7 +79,11 @@ export interface ResolvedTracingConfig {
   events: { enabled: boolean; ignoreEvents: Array<string | RegExp> };
   store: {
     enabled: boolean;
+    driver: 'sqlite' | 'postgres';
     path: string;
+    /** PostgreSQL connection URL (driver `postgres` only). */
+    url: string | undefined;
+    poolSize: number;
     retentionDays: number;
     maxTraces: number;
     maxSpansPerTrace: number;

@@ -1,7 +1,8 @@
 import type { ResolvedTracingConfig } from './resolved-config.js';
 import type { TracingModuleOptions } from './tracing-options.interface.js';
 import { fromOptionOrEnv, int } from './option-readers.js';
-import { parseBoolean, parseHostList, parseNumber, parseString, reject, type EnvReader } from './value-parsers.js';
+import { parseBoolean, parseEnum, parseHostList, parseNumber, parseString, reject, type EnvReader } from './value-parsers.js';
+import { parseDatabaseUrl } from './database-url.js';
 
 /** Defaults of the store's bounds, written once (README "Store limits" documents them). */
 export const STORE_DEFAULTS = {
@@ -12,18 +13,34 @@ export const STORE_DEFAULTS = {
   maxSizeMb: 256,
   maxQueueSize: 10_000,
   queryTimeoutMillis: 10_000,
+  poolSize: 4,
 } as const;
+
+/** Backends of the trace store. */
+export const STORE_DRIVERS = ['sqlite', 'postgres'] as const;
 
 /** The embedded trace store's settings. */
 export function resolveStoreSettings(o: TracingModuleOptions, env: EnvReader): ResolvedTracingConfig['store'] {
   const s = o.store ?? {};
   const path = parseString('store.path', s.path) ?? parseString('TRACING_STORE_PATH', env('TRACING_STORE_PATH'));
+  const url = parseDatabaseUrl('store.url', s.url) ?? parseDatabaseUrl('TRACING_STORE_URL', env('TRACING_STORE_URL'));
+  const driver =
+    parseEnum('store.driver', s.driver, STORE_DRIVERS) ??
+    parseEnum('TRACING_STORE_DRIVER', env('TRACING_STORE_DRIVER'), STORE_DRIVERS) ??
+    (url !== undefined ? 'postgres' : 'sqlite');
+  if (driver === 'postgres' && url === undefined) {
+    const [source, raw] = fromOptionOrEnv('store.driver', s.driver, 'TRACING_STORE_DRIVER', env);
+    reject(source, raw, '"sqlite" unless a PostgreSQL URL is given (store.url or TRACING_STORE_URL)');
+  }
   return {
     enabled:
       parseBoolean('store.enabled', s.enabled) ??
       parseBoolean('TRACING_STORE_ENABLED', env('TRACING_STORE_ENABLED')) ??
-      path !== undefined,
+      (path !== undefined || url !== undefined),
+    driver,
     path: path ?? STORE_DEFAULTS.path,
+    url: driver === 'postgres' ? url : undefined,
+    poolSize: int('store.poolSize', s.poolSize, 'TRACING_STORE_POOL_SIZE', env, 1) ?? STORE_DEFAULTS.poolSize,
     retentionDays:
       parseNumber('store.retentionDays', s.retentionDays, { min: 0.001 }) ??
       parseNumber('TRACING_STORE_RETENTION_DAYS', env('TRACING_STORE_RETENTION_DAYS'), { min: 0.001 }) ??

@@ -176,12 +176,28 @@ export interface EventsTracingOptions {
   ignoreEvents?: Array<string | RegExp>;
 }
 
-/** The embedded SQLite trace store (needs the optional peer `better-sqlite3`). */
+/**
+ * The trace store: an embedded SQLite file (needs the optional peer `better-sqlite3`), or a PostgreSQL database
+ * shared by every replica (needs the optional peer `pg`).
+ */
 export interface TraceStoreOptions {
-  /** Turn the store on. Env: `TRACING_STORE_ENABLED`. @default false (true when `path` is given) */
+  /** Turn the store on. Env: `TRACING_STORE_ENABLED`. @default false (true when `path` or `url` is given) */
   enabled?: boolean;
+  /**
+   * Backend: one SQLite file per process, or one PostgreSQL database for a fleet. Env: `TRACING_STORE_DRIVER`.
+   * @default 'postgres' when `url` is given, else 'sqlite'
+   */
+  driver?: 'sqlite' | 'postgres';
   /** SQLite file. Env: `TRACING_STORE_PATH`. @default '.traces/traces.db' */
   path?: string;
+  /**
+   * PostgreSQL connection URL (`postgres://user:password@host:5432/db`); selects the `postgres` driver. Tables go
+   * in the connection's schema (`?options=-c%20search_path%3Dtracing` picks another). Env: `TRACING_STORE_URL`.
+   * @default none
+   */
+  url?: string;
+  /** Connections of the PostgreSQL pool (writes and queries share it). Env: `TRACING_STORE_POOL_SIZE`. @default 4 */
+  poolSize?: number;
   /** Delete traces older than this many days. Env: `TRACING_STORE_RETENTION_DAYS`. @default 7 */
   retentionDays?: number;
   /** Keep at most this many traces (oldest pruned first). Env: `TRACING_STORE_MAX_TRACES`. @default 100000 */

@@ -15,6 +15,7 @@ import { LIBRARY_NAME } from '../tracing.constants.js';
 import { boundedAttributesJson, boundedEventsJson } from './row-limits.js';
 
 const SERVICE_NAME = 'service.name';
+const SERVICE_INSTANCE_ID = 'service.instance.id';
 const EXCEPTION_TYPE = 'exception.type';
 /** Pre-1.37 GenAI name of the provider; still emitted by older instrumentations. */
 const LEGACY_GEN_AI_SYSTEM = 'gen_ai.system';
@@ -35,6 +36,8 @@ export interface SpanRow {
   endMs: number;
   durationMs: number;
   service: string | null;
+  /** `service.instance.id` of the process that recorded the span: which replica served it. */
+  instanceId: string | null;
   attributes: string;
   events: string | null;
   /** Cost of the span's own provider call. */
@@ -100,6 +103,7 @@ export function toSpanRow(span: ReadableSpan, workflowName: string | undefined):
     endMs: startMs + durationMs,
     durationMs,
     service: str(span.resource.attributes[SERVICE_NAME]),
+    instanceId: str(span.resource.attributes[SERVICE_INSTANCE_ID]),
     attributes: boundedAttributesJson(a),
     events: span.events.length === 0 ? null : boundedEventsJson(events(span)),
     costUsd,

@@ -77,6 +77,8 @@ export interface TraceSummary {
   /** Root span name (the first span seen until the root is stored). */
   name: string;
   service: string | null;
+  /** `service.instance.id` of the replica that recorded it (for a trace: the one that served its root span). */
+  instanceId: string | null;
   startMs: number;
   endMs: number;
   durationMs: number;
@@ -130,6 +132,8 @@ export interface SpanRecord {
   endMs: number;
   durationMs: number;
   service: string | null;
+  /** `service.instance.id` of the replica that recorded it (for a trace: the one that served its root span). */
+  instanceId: string | null;
   attributes: Record<string, unknown>;
   events: SpanEventRecord[];
   /** Cost of this span's own provider call. */

@@ -123,6 +123,11 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX spans_role;
   DROP INDEX spans_llm;
   `,
+  // 3: the replica that wrote a span (`service.instance.id`), and the one that served a trace's root.
+  `
+  ALTER TABLE spans ADD COLUMN instance_id TEXT;
+  ALTER TABLE traces ADD COLUMN instance_id TEXT;
+  `,
 ];
 
 /** Schema version this library writes. */

@@ -146,8 +146,8 @@ describe('schema upgrade', () => {
         Object.fromEntries(columns.map((c) => [c, row[c]])),
       );
     };
-    insert('traces', sourceTrace, ['stored_spans']);
-    for (const span of sourceSpans) insert('spans', span, []);
+    insert('traces', sourceTrace, ['stored_spans', 'instance_id']);
+    for (const span of sourceSpans) insert('spans', span, ['instance_id']);
     v1.close();
 
     const upgraded = TraceStore.open(testConfig({ store: { path } }).store);

@@ -7,11 +7,11 @@ const INSERT_SPAN = `
   INSERT OR IGNORE INTO spans (
     trace_id, span_id, parent_span_id, name, kind, role, status, status_message, start_ms, end_ms, duration_ms,
     service, attributes, events, cost_usd, total_cost_usd, input_tokens, output_tokens, llm_call, model, provider,
-    error_type, node_type, user_id, tenant_id, workflow
+    error_type, node_type, user_id, tenant_id, workflow, instance_id
   ) VALUES (
     @traceId, @spanId, @parentSpanId, @name, @kind, @role, @status, @statusMessage, @startMs, @endMs, @durationMs,
     @service, @attributes, @events, @costUsd, @totalCostUsd, @inputTokens, @outputTokens, @llmCall, @model, @provider,
-    @errorType, @nodeType, @userId, @tenantId, @workflow
+    @errorType, @nodeType, @userId, @tenantId, @workflow, @instanceId
   )`;
 
 const EARLIER_WORKFLOW =
@@ -26,12 +26,12 @@ const UPSERT_TRACE = `
   INSERT INTO traces (
     trace_id, root_span_id, name, service, start_ms, end_ms, duration_ms, status, user_id, tenant_id, session_id,
     workflow, workflow_id, workflow_start_ms, cost_usd, input_tokens, output_tokens, llm_calls, span_count,
-    error_count, error_type, has_root, stored_spans
+    error_count, error_type, has_root, stored_spans, instance_id
   ) VALUES (
     @traceId, CASE WHEN @isRoot = 1 THEN @spanId END, @name, @service, @startMs, @endMs, @durationMs,
     CASE WHEN @isRoot = 1 THEN @status ELSE 'unset' END, @userId, @tenantId, @sessionId,
     @workflow, @workflowId, CASE WHEN @workflow IS NOT NULL THEN @startMs END, COALESCE(@costUsd, 0),
-    COALESCE(@inputTokens, 0), COALESCE(@outputTokens, 0), @llmCall, 1, @isError, @errorType, @isRoot, @stored
+    COALESCE(@inputTokens, 0), COALESCE(@outputTokens, 0), @llmCall, 1, @isError, @errorType, @isRoot, @stored, @instanceId
   )
   ON CONFLICT (trace_id) DO UPDATE SET
     root_span_id = CASE WHEN has_root = 0 AND excluded.has_root = 1 THEN excluded.root_span_id ELSE root_span_id END,
@@ -39,6 +39,8 @@ const UPSERT_TRACE = `
     status = CASE WHEN has_root = 0 AND excluded.has_root = 1 THEN excluded.status ELSE status END,
     service = CASE WHEN has_root = 0 AND excluded.has_root = 1 THEN COALESCE(excluded.service, service)
                    ELSE COALESCE(service, excluded.service) END,
+    instance_id = CASE WHEN has_root = 0 AND excluded.has_root = 1 THEN COALESCE(excluded.instance_id, instance_id)
+                   ELSE COALESCE(instance_id, excluded.instance_id) END,
     start_ms = MIN(start_ms, excluded.start_ms),
     end_ms = MAX(end_ms, excluded.end_ms),
     duration_ms = MAX(end_ms, excluded.end_ms) - MIN(start_ms, excluded.start_ms),
