@@ -79,6 +79,19 @@ export function storeOpenFailed(path: string, detail: string): string {
   return `nestjs-ai-tracing: cannot open the trace store at ${path} (option store.path or TRACING_STORE_PATH): ${detail}`;
 }
 
+/** The PostgreSQL store's database refused the connection at bootstrap for a reason retrying cannot fix (credentials, database name). */
+export function storeConnectFailed(redactedUrl: string, detail: string): string {
+  return `nestjs-ai-tracing: cannot connect to the trace store database at ${redactedUrl} (option store.url or TRACING_STORE_URL): ${detail}`;
+}
+
+/** Warning logged once when the PostgreSQL store's database cannot be reached; the app goes on. */
+export function storeDatabaseUnreachable(redactedUrl: string, detail: string): string {
+  return (
+    `nestjs-ai-tracing: the trace store database at ${redactedUrl} is unreachable (${detail}); spans wait in the ` +
+    'bounded store queue (then are dropped and counted) while it reconnects with backoff'
+  );
+}
+
 /** The trace store file was written by a newer version of this library. */
 export function storeSchemaTooNew(path: string, found: number, supported: number): string {
   return (

@@ -18,11 +18,11 @@ export function alignToIntervals(w: { sinceMs: number | null; untilMs: number | 
 }
 
 /** Bins per doubling of the duration. */
-const BINS_PER_DOUBLING = 8;
+export const LATENCY_BINS_PER_DOUBLING = 8;
 
 /** The bin of a duration in ms (SQL expression over `ms`; durations under 1 µs share one bin). */
 export function latencyBinSql(ms: string): string {
-  return `CAST(ceil(log2(MAX(${ms}, 0.001)) * ${BINS_PER_DOUBLING}) AS INTEGER)`;
+  return `CAST(ceil(log2(MAX(${ms}, 0.001)) * ${LATENCY_BINS_PER_DOUBLING}) AS INTEGER)`;
 }
 
 /** Group keys are stored at most this long (a span name used as key can be anything). */

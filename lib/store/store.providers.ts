@@ -8,7 +8,7 @@ import { TraceStoreService } from './trace-store.service.js';
 /** Opens the store when tracing and `store.enabled` are on; `null` otherwise. */
 export async function createTraceStore(config: ResolvedTracingConfig): Promise<TraceStore | null> {
   if (!config.enabled || !config.store.enabled) return null;
-  return TraceStore.open(config.store);
+  return TraceStore.connect(config.store);
 }
 
 /**

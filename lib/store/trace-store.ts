@@ -43,12 +43,26 @@ export interface TraceStoreStats extends TraceStoreProcessorCounters {
   sizeBytes: number;
 }
 
+/** What a backend opens: its writer, reader and SQL, and how to close its connection. */
+export interface TraceStoreBackend {
+  driver: ResolvedTracingConfig['store']['driver'];
+  /** Path of the SQLite file, or the PostgreSQL URL without its password. */
+  location: string;
+  writer: StoreWriter;
+  reader: StoreQueryRunner;
+  dialect: TraceStoreDialect;
+  /** The SQLite connection of this thread (SQLite only). */
+  db?: SqliteDatabase;
+  closeConnection(): Promise<void>;
+}
+
 /**
- * The embedded SQLite trace store: one file (WAL mode) holding the `traces`, `spans`, `cost_calls` and
- * `latency_rollup` tables. `processor` (add it to the tracer provider; it is also the cost ledger of
- * `CostService`) hands rows to a writer thread, which writes them and keeps age, trace count and size within
- * their bounds; `TraceStoreService` reads through `reader`, a second thread with a read-only connection. The
- * app's event loop never runs a SQLite statement (except for a `:memory:` store, which lives on one connection).
+ * The trace store: the `traces`, `spans`, `cost_calls` and `latency_rollup` tables, in one SQLite file (WAL
+ * mode) or one PostgreSQL database shared by every replica. `processor` (add it to the tracer provider; it is
+ * also the cost ledger of `CostService`) hands rows to the backend's writer, which writes them in batches off the
+ * request path and keeps age and trace count (and, on SQLite, size) within their bounds; `TraceStoreService`
+ * reads through `reader` with `dialect`. On SQLite the writer and reader are threads of their own (except for a
+ * `:memory:` store); on PostgreSQL the database does the work.
  */
 export class TraceStore implements StoreHealthSource {
   /** Span processor that queues finished spans (and cost rows) for the writer. */
@@ -56,33 +70,47 @@ export class TraceStore implements StoreHealthSource {
   /** Runs the read queries. */
   readonly reader: StoreQueryRunner;
   /** The SQL text of the read queries. */
-  readonly dialect: TraceStoreDialect = SQLITE_DIALECT;
+  readonly dialect: TraceStoreDialect;
+  /** Path of the SQLite file, or the PostgreSQL URL without its password. */
+  readonly path: string;
   private readonly writer: StoreWriter;
   private open = true;
 
   private constructor(
-    /** Absolute path of the SQLite file. */
-    readonly path: string,
-    /** A connection of this thread, used for migrations, tests and `:memory:`; not part of the public API. */
-    readonly db: SqliteDatabase,
+    private readonly backend: TraceStoreBackend,
     readonly config: TraceStoreConfig,
     tuning: TraceStoreTuning,
   ) {
-    // A `:memory:` database and a driver passed in (tests) exist only in this thread.
-    const inThread = tuning.inThread ?? (path === ':memory:' || tuning.driver !== undefined);
-    const writeTuning = { pruneIntervalMillis: tuning.pruneIntervalMillis };
-    this.writer = inThread ? new InThreadStoreWriter(db, config, writeTuning) : new WorkerStoreWriter(path, config, writeTuning);
+    this.path = backend.location;
+    this.writer = backend.writer;
+    this.reader = backend.reader;
+    this.dialect = backend.dialect;
     this.processor = new TraceStoreProcessor(this.writer, {
       maxQueueSize: config.maxQueueSize,
       batchSize: tuning.batchSize,
       flushDelayMillis: tuning.flushDelayMillis,
     });
-    this.reader = inThread ? new InThreadQueryRunner(db) : new WorkerQueryRunner(path, { timeoutMillis: config.queryTimeoutMillis });
+  }
+
+  /** A connection of this thread to the SQLite file, used for migrations, tests and `:memory:`; not part of the public API. */
+  get db(): SqliteDatabase {
+    if (!this.backend.db) throw new Error(`nestjs-ai-tracing: the ${this.backend.driver} trace store has no SQLite connection`);
+    return this.backend.db;
   }
 
   /**
-   * Opens (creating the folder and file if needed) and migrates the store at `config.path` (`:memory:` for a
-   * store that lives as long as the process). Traces can hold prompts and user ids, so a new folder and file
+   * Opens the store of `config.driver`: `open` for SQLite, `openPostgresStore` for PostgreSQL (which resolves
+   * even while the database is down: the store then reports unavailable and reconnects).
+   */
+  static async connect(config: TraceStoreConfig, tuning: TraceStoreTuning = {}): Promise<TraceStore> {
+    if (config.driver === 'sqlite') return TraceStore.open(config, tuning);
+    const { openPostgresStore } = await import('./postgres/postgres-store.js');
+    return new TraceStore(await openPostgresStore(config, tuning), config, tuning);
+  }
+
+  /**
+   * Opens (creating the folder and file if needed) and migrates the SQLite store at `config.path` (`:memory:` for
+   * a store that lives as long as the process). Traces can hold prompts and user ids, so a new folder and file
    * are private to the owner (0700/0600).
    * Throws `TracingConfigError` when `better-sqlite3` is missing or the file cannot be opened.
    */
@@ -98,7 +126,26 @@ export class TraceStore implements StoreHealthSource {
       if (created) chmodSync(path, 0o600);
       configureConnection(db, config);
       migrate(db, path);
-      return new TraceStore(path, db, config, tuning);
+      const opened = db;
+      // A `:memory:` database and a driver passed in (tests) exist only in this thread.
+      const inThread = tuning.inThread ?? (path === ':memory:' || tuning.driver !== undefined);
+      const writeTuning = { pruneIntervalMillis: tuning.pruneIntervalMillis };
+      return new TraceStore(
+        {
+          driver: 'sqlite',
+          location: path,
+          db: opened,
+          writer: inThread ? new InThreadStoreWriter(opened, config, writeTuning) : new WorkerStoreWriter(path, config, writeTuning),
+          reader: inThread ? new InThreadQueryRunner(opened) : new WorkerQueryRunner(path, { timeoutMillis: config.queryTimeoutMillis }),
+          dialect: SQLITE_DIALECT,
+          closeConnection: () => {
+            opened.close();
+            return Promise.resolve();
+          },
+        },
+        config,
+        tuning,
+      );
     } catch (error) {
       db?.close();
       if (error instanceof TracingConfigError) throw error;
@@ -131,20 +178,20 @@ export class TraceStore implements StoreHealthSource {
   health(): StoreHealth {
     const failure = this.processor.lastFailure();
     return {
-      backend: 'sqlite',
-      available: this.open,
+      backend: this.backend.driver,
+      available: this.open && (this.writer.available?.() ?? true),
       ...this.processor.stats(),
       ...(failure ? { lastError: failure.message, lastErrorAt: iso(failure.at) } : {}),
     };
   }
 
-  /** Writes queued spans, stops the writer (and its retention) and the reader, and closes the file. Safe to call twice. */
+  /** Writes queued spans, stops the writer (and its retention) and the reader, and closes the file or pool. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.open) return;
     await this.processor.shutdown();
     this.open = false;
     await this.writer.close();
     await this.reader.close();
-    this.db.close();
+    await this.backend.closeConnection();
   }
 }

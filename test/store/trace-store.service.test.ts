@@ -3,7 +3,6 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AttributionAttributes, CostAttributes, GenAiAttributes, WorkflowAttributes } from '../../lib/semconv.js';
 import type { CostGroupBy, TraceSummary } from '../../lib/store/trace-query.types.js';
@@ -11,7 +10,7 @@ import { TraceQueryError } from '../../lib/store/trace-query.validation.js';
 import { TraceStoreService } from '../../lib/store/trace-store.service.js';
 import { storeDisabled } from '../../lib/tracing.messages.js';
 import { createResearchWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
-import { openTracedStore, traceIdOf, type TracedStore } from './support/store-harness.js';
+import { openTracedStoreOn, STORE_DRIVERS, traceIdOf, type TracedStore } from './support/store-harness.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const RUNS = [
@@ -23,7 +22,7 @@ const RUNS = [
   { user: undefined, tenant: undefined },
 ] as const;
 
-describe('TraceStoreService', () => {
+for (const driver of STORE_DRIVERS) describe(`TraceStoreService (${driver})`, () => {
   const tmp = tempDir('ai-tracing-store');
   let traced: TracedStore;
   let all: TraceSummary[];
@@ -31,7 +30,7 @@ describe('TraceStoreService', () => {
   let spans: ReadableSpan[];
 
   before(async () => {
-    traced = openTracedStore(join(tmp.path, 'traces.db'));
+    traced = await openTracedStoreOn(driver, tmp.path);
     const workflow = createResearchWorkflow();
     for (const [i, run] of RUNS.entries()) {
       const attribution = { userId: run.user, tenantId: run.tenant };

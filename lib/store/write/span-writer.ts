@@ -79,7 +79,7 @@ export interface WriteResult {
 }
 
 /** One cost row, as bound to the insert statement. */
-interface CostRowParams {
+export interface CostRowParams {
   atMs: number;
   traceId: string | null;
   spanId: string | null;
@@ -149,7 +149,7 @@ export class SpanWriter {
  * A cost row from a ledger entry, which apps can feed through `CostService.recordCall` and `recordCost`
  * themselves: odd values become null or 0 rather than failing the batch (and the spans written with it).
  */
-function costParams(call: CostLedgerEntry): CostRowParams {
+export function costParams(call: CostLedgerEntry): CostRowParams {
   const at = call.at instanceof Date ? call.at.getTime() : Number.NaN;
   return {
     atMs: Number.isFinite(at) ? at : Date.now(),
@@ -177,7 +177,7 @@ function count(value: unknown): number {
 }
 
 /** The cost row of an LLM span another instrumentation made (this library's calls come through the ledger). */
-function spanCostParams(row: SpanRow): CostRowParams {
+export function spanCostParams(row: SpanRow): CostRowParams {
   return {
     atMs: row.startMs,
     traceId: row.traceId,

@@ -17,6 +17,8 @@ export interface StoreWriter {
   counters(): WriterCounters;
   /** The last database error that lost rows, and when (epoch ms). */
   lastFailure(): { message: string; at: number } | undefined;
+  /** Whether the database can be written now (a lost PostgreSQL connection makes it false); always true for SQLite. */
+  available?(): boolean;
   /** Writes what is pending and stops; never rejects. */
   close(): Promise<void>;
 }

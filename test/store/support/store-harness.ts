@@ -12,6 +12,7 @@ import { ProviderCallCostRecorder } from '../../../lib/cost/provider-call.record
 import { TraceStore, type TraceStoreTuning } from '../../../lib/store/trace-store.js';
 import { TraceStoreService } from '../../../lib/store/trace-store.service.js';
 import { LIBRARY_NAME } from '../../../lib/tracing.constants.js';
+import { createTestSchema } from '../../support/postgres.js';
 import { DEMO_PRICES } from '../fixtures/demo-workflow.js';
 
 // The temp folders of the shared kit, re-exported where store tests found them before.
@@ -41,6 +42,33 @@ export interface TracedStore {
   close(): Promise<void>;
 }
 
+/** The store backends every shared store test runs on. */
+export const STORE_DRIVERS = ['sqlite', 'postgres'] as const;
+
+/**
+ * Opens a store on `driver` (SQLite: `traces.db` in `dir`; PostgreSQL: a schema of its own, dropped on close) and
+ * routes spans of decorated classes into it.
+ */
+export async function openTracedStoreOn(
+  driver: (typeof STORE_DRIVERS)[number],
+  dir: string,
+  store: TracingModuleOptions['store'] = {},
+  tuning: TraceStoreTuning = {},
+  serviceName = 'research-api',
+): Promise<TracedStore> {
+  if (driver === 'sqlite') return openTracedStore(`${dir}/traces.db`, store, tuning, serviceName);
+  const schema = await createTestSchema();
+  const config = testConfig({ store: { url: schema.url, ...store } });
+  const traced = tracedStore(config, await TraceStore.connect(config.store, tuning), serviceName);
+  return {
+    ...traced,
+    close: async () => {
+      await traced.close();
+      await schema.drop();
+    },
+  };
+}
+
 /** Opens a store at `path` and routes spans of decorated classes into it. */
 export function openTracedStore(
   path: string,
@@ -48,12 +76,15 @@ export function openTracedStore(
   tuning: TraceStoreTuning = {},
   serviceName = 'research-api',
 ): TracedStore {
+  const config = testConfig({ store: { path, ...store } });
+  return tracedStore(config, TraceStore.open(config.store, tuning), serviceName);
+}
+
+function tracedStore(config: ResolvedTracingConfig, traceStore: TraceStore, serviceName: string): TracedStore {
   if (!contextManagerReady) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerReady = true;
   }
-  const config = testConfig({ store: { path, ...store } });
-  const traceStore = TraceStore.open(config.store, tuning);
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
