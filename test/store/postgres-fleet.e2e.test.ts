@@ -71,6 +71,6 @@ describe('a fleet of three replicas on one PostgreSQL store', () => {
         assert.ok(row.costUsd > 0);
       }
     }
-    for (const replica of replicas) assert.doesNotMatch(replica.stderr(), /Unhandled|TypeError|ReferenceError/);
+    for (const replica of replicas) assert.doesNotMatch(replica.output(), /Unhandled|TypeError|ReferenceError/);
   });
 });

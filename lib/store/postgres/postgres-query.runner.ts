@@ -44,7 +44,7 @@ export class PostgresQueryRunner implements StoreQueryRunner {
   async run(queries: readonly SqlQuery[]): Promise<unknown[][]> {
     if (this.closed) throw new Error('nestjs-ai-tracing: the trace store is closed');
     if (!this.connection.available) {
-      throw new TraceQueryTimeoutError(storeDatabaseUnreachable(this.connection.label, this.connection.lastFailure?.message ?? 'not connected yet'));
+      throw new TraceQueryTimeoutError(this.connection.lastFailure?.message ?? storeDatabaseUnreachable(this.connection.label, 'not connected yet'));
     }
     let client;
     try {

@@ -50,9 +50,17 @@ export class PostgresStoreWriter implements StoreWriter {
     this.pump();
   }
 
-  /** Resolves once every batch handed over is written or failed; while the database is down, once it gave up on them. */
+  /**
+   * Resolves once every batch handed over is written or failed, or at once while the database is unreachable
+   * (the batches then wait for it, and a shutdown never hangs on a database that is down).
+   */
   async flush(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumping && this.connection.available) {
+      let unsubscribe: () => void = () => undefined;
+      const lost = new Promise<void>((resolve) => (unsubscribe = this.connection.onLost(resolve)));
+      await Promise.race([this.pumping, lost]);
+      unsubscribe();
+    }
   }
 
   prune(now?: number): Promise<number> {
@@ -77,7 +85,7 @@ export class PostgresStoreWriter implements StoreWriter {
     clearInterval(this.timer);
     // Writes what it can; batches still waiting for an unreachable database are counted as failed.
     this.connection.giveUpWaiting();
-    await this.flush();
+    while (this.pumping) await this.pumping;
     this.closed = true;
     await this.retention.stop();
   }

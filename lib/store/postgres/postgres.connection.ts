@@ -39,6 +39,7 @@ export class PostgresConnection {
   private markReady!: () => void;
   private migrated = false;
   private waiters: Array<() => void> = [];
+  private readonly lostListeners = new Set<() => void>();
   private probing = false;
   private givingUp = false;
   private closed = false;
@@ -68,7 +69,7 @@ export class PostgresConnection {
   async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<ClientOutcome<T>> {
     for (;;) {
       if (!this.available) {
-        if (this.givingUp || this.closed) return { ok: false, error: new Error(storeDatabaseUnreachable(this.label, this.lastFailure?.message ?? 'closed')) };
+        if (this.givingUp || this.closed) return { ok: false, error: new Error(this.lastFailure?.message ?? storeDatabaseUnreachable(this.label, 'closed')) };
         await new Promise<void>((resolve) => this.waiters.push(resolve));
         continue;
       }
@@ -93,6 +94,12 @@ export class PostgresConnection {
     }
   }
 
+  /** Calls `listener` when the connection is next lost; returns the unsubscribe function. */
+  onLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
   /** Work waiting for the connection stops waiting (and fails) from now on: the store is closing. */
   giveUpWaiting(): void {
     this.givingUp = true;
@@ -114,11 +121,12 @@ export class PostgresConnection {
 
   private lost(error: unknown): void {
     if (this.closed) return;
-    const message = describeThrown(error).message;
+    const message = storeDatabaseUnreachable(this.label, describeThrown(error).message);
     this.lastFailure = { message, at: Date.now() };
     if (!this.available && this.probing) return;
     this.available = false;
-    reportOnce('trace store database', new Error(storeDatabaseUnreachable(this.label, message)));
+    for (const listener of [...this.lostListeners]) listener();
+    reportOnce('trace store database', new Error(message));
     void this.probe();
   }
 
@@ -137,7 +145,7 @@ export class PostgresConnection {
         this.up();
         return;
       } catch (error) {
-        this.lastFailure = { message: describeThrown(error).message, at: Date.now() };
+        this.lastFailure = { message: storeDatabaseUnreachable(this.label, describeThrown(error).message), at: Date.now() };
         wait = Math.min(wait * 2, MAX_BACKOFF_MS);
       }
     }

@@ -7,8 +7,8 @@ const REPLICA = new URL('../fixtures/fleet-replica.js', import.meta.url);
 export interface Replica {
   instanceId: string;
   url: string;
-  /** What it wrote to stderr so far (warnings, unhandled errors). */
-  stderr(): string;
+  /** What it wrote to stdout and stderr so far (log lines, warnings, unhandled errors). */
+  output(): string;
   /** SIGTERM, then waits for it to exit; resolves with its exit code. */
   stop(): Promise<number | null>;
 }
@@ -39,7 +39,7 @@ export async function startReplica(instanceId: string, storeUrl: string, env: Re
   return {
     instanceId,
     url,
-    stderr: () => err,
+    output: () => `${out}${err}`,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return within(exited, `replica ${instanceId} to exit`, 15_000);
