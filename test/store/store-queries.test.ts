@@ -10,21 +10,21 @@ import { migrate, SCHEMA_VERSION } from '../../lib/store/trace-store.schema.js';
 import { TraceStoreService } from '../../lib/store/trace-store.service.js';
 import { flattenTree } from '../../lib/store/trace-tree.js';
 import { createResearchWorkflow } from './fixtures/demo-workflow.js';
-import { openTracedStore, tempDir, testConfig, type TracedStore } from './support/store-harness.js';
+import { openTracedStore, openTracedStoreOn, STORE_DRIVERS, tempDir, testConfig, type TracedStore } from './support/store-harness.js';
 
 /** Raw query parameters as the explorer builds them: a prototype-less object. */
 function params(entries: Record<string, string>): Record<string, string> {
   return Object.assign(Object.create(null) as Record<string, string>, entries);
 }
 
-describe('store queries', () => {
+for (const driver of STORE_DRIVERS) describe(`store queries (${driver})`, () => {
   const tmp = tempDir();
   let traced: TracedStore;
   let chainTraceId: string;
   let wideTraceId: string;
 
   before(async () => {
-    traced = openTracedStore(join(tmp.dir, 'traces.db'), { maxSpansPerTrace: 2000 });
+    traced = await openTracedStoreOn(driver, tmp.dir, { maxSpansPerTrace: 2000 });
     // A chain of 1,200 spans, each the child of the previous one: as deep as a trace gets.
     let parent: Span = traced.tracer.startSpan('chain 0');
     chainTraceId = parent.spanContext().traceId;
