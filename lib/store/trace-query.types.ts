@@ -257,3 +257,44 @@ export interface ErrorSummary {
   untilMs: number | null;
   rows: ErrorRow[];
 }
+
+/** `TraceStoreService.forecast` arguments (or the explorer's query string). */
+export interface ForecastQuery {
+  /** Start of the history the forecast reads. @default 30 days ago */
+  since?: TimeInput;
+  until?: TimeInput;
+  /** One workflow; @default every workflow with runs in the window */
+  workflow?: string;
+  /** Runs ahead to forecast. @default 100 */
+  runs?: number;
+  /** Days ahead to forecast, at the pace of the window. @default 30 */
+  days?: number;
+}
+
+/** Expected spend of one workflow, from its runs in the store. */
+export interface WorkflowForecast {
+  workflow: string;
+  /** Priced runs the figures come from (the newest, at most 1,000). */
+  observedRuns: number;
+  /** Runs with an unpriced call: left out of the figures. */
+  unpricedRuns: number;
+  meanRunUsd: number;
+  /** 95th-percentile cost of one run (nearest rank). */
+  p95RunUsd: number;
+  /** `meanRunUsd * runs` and `p95RunUsd * runs`. */
+  expectedUsd: number;
+  p95Usd: number;
+  /** Runs per day in the window (every run, priced or not). */
+  runsPerDay: number;
+  /** `meanRunUsd * runsPerDay * days`: the spend of the next `days` at the window's pace. */
+  expectedUsdForDays: number;
+}
+
+/** Forecasts of every workflow (or one) from the store's history, most expensive per day first. */
+export interface ForecastReport {
+  sinceMs: number | null;
+  untilMs: number | null;
+  runs: number;
+  days: number;
+  forecasts: WorkflowForecast[];
+}

@@ -38,6 +38,9 @@ const LIST_KEYS = ['since', 'until', 'status', 'hasError', 'minDurationMs', 'use
 const RANGE_KEYS = ['since', 'until', 'limit'];
 const COST_KEYS = [...RANGE_KEYS, 'groupBy'];
 const PAGE_KEYS = ['limit', 'offset'];
+const FORECAST_KEYS = ['since', 'until', 'workflow', 'runs', 'days'];
+/** History a forecast reads when no `since` is given: the last 30 days. */
+export const DEFAULT_FORECAST_WINDOW_MS = 30 * 86_400_000;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_TEXT = 200;
 /** Window of the reports when neither `since` nor a duration is given: the last 24 hours (indexed, bounded). */
@@ -204,5 +207,24 @@ export function parseCostQuery(raw: object, now = Date.now()): TimeWindow & { li
     ...parseReportWindow(raw, now),
     limit: parseInteger('limit', field(raw, 'limit'), 1, 1000) ?? 100,
     groupBy: parseEnum('groupBy', field(raw, 'groupBy'), COST_GROUPS) ?? 'model',
+  };
+}
+
+/** Validated `forecast` arguments. */
+export interface ForecastFilters extends TimeWindow {
+  workflow: string | undefined;
+  runs: number;
+  days: number;
+}
+
+/** Validates `forecast` arguments (history window: the last 30 days unless given; 100 runs and 30 days ahead). */
+export function parseForecastQuery(raw: object, now = Date.now()): ForecastFilters {
+  rejectUnknown(raw, FORECAST_KEYS);
+  const w = parseWindow(raw, now);
+  return {
+    ...(w.sinceMs === null ? { sinceMs: (w.untilMs ?? now) - DEFAULT_FORECAST_WINDOW_MS, untilMs: w.untilMs } : w),
+    workflow: parseText('workflow', field(raw, 'workflow')),
+    runs: parseInteger('runs', field(raw, 'runs'), 0, 1_000_000_000) ?? 100,
+    days: parseInteger('days', field(raw, 'days'), 1, 3650) ?? 30,
   };
 }

@@ -6,12 +6,15 @@ import type { SqlQuery } from './query/store-query.js';
 import type { TraceStoreDialect } from './query/trace-store.sql.js';
 import { TraceStore, type TraceStoreStats } from './trace-store.js';
 import { buildTree, parallelGroups } from './trace-tree.js';
+import { WorkflowRunStore } from '../cost/workflow-runs.store.js';
 import type {
   CostReport,
   CostReportQuery,
   CostRow,
   ErrorRow,
   ErrorSummary,
+  ForecastQuery,
+  ForecastReport,
   LatencyRow,
   ParallelGroup,
   QueryParams,
@@ -23,10 +26,12 @@ import type {
   TracePageQuery,
   TraceSummary,
   TraceTree,
+  WorkflowForecast,
 } from './trace-query.types.js';
 import {
   encodeCursor,
   parseCostQuery,
+  parseForecastQuery,
   parseRangeQuery,
   parseTraceId,
   parseTraceListQuery,
@@ -128,6 +133,41 @@ export class TraceStoreService {
     const q = parseRangeQuery(query);
     const [rows] = (await this.read(this.sql().errorSummary(q))) as [ErrorRow[]];
     return { ...window(q), rows };
+  }
+
+  /**
+   * Expected spend per workflow from the store's history (default: the last 30 days), so it survives restarts
+   * and covers every replica writing to the store: mean and p95 cost of a run from the newest 1,000 priced runs,
+   * times `runs` (default 100); and the spend of the next `days` (default 30) at the window's pace of runs. A run
+   * is the provider calls of one workflow in one trace (sampled or not); runs without a provider call cost
+   * nothing and are not seen.
+   */
+  async forecast(query: ForecastQuery | QueryParams = {}): Promise<ForecastReport> {
+    const q = parseForecastQuery(query);
+    const [rows] = (await this.read(this.sql().workflowRuns(q))) as [Array<{ workflow: string; costUsd: number; unpriced: number; startMs: number }>];
+    const runs = new WorkflowRunStore({ maxWorkflows: Number.MAX_SAFE_INTEGER, runsPerWorkflow: 1000 });
+    const counts = new Map<string, number>();
+    // Oldest first, as the runs happened: the ring keeps the newest.
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const run = rows[i]!;
+      runs.record(run.workflow, run.unpriced ? undefined : run.costUsd);
+      counts.set(run.workflow, (counts.get(run.workflow) ?? 0) + 1);
+    }
+    const windowDays = Math.max(1 / 24, ((q.untilMs ?? Date.now()) - q.sinceMs!) / 86_400_000);
+    const forecasts: WorkflowForecast[] = [];
+    for (const [workflow, count] of counts) {
+      const f = runs.forecast({ workflow, runs: q.runs });
+      const runsPerDay = count / windowDays;
+      forecasts.push(
+        f.available
+          ? { workflow, observedRuns: f.observedRuns, unpricedRuns: f.unpricedRuns, meanRunUsd: f.meanRunUsd, p95RunUsd: f.p95RunUsd,
+              expectedUsd: f.expectedUsd, p95Usd: f.p95Usd, runsPerDay, expectedUsdForDays: f.meanRunUsd * runsPerDay * q.days }
+          : { workflow, observedRuns: 0, unpricedRuns: f.unpricedRuns, meanRunUsd: 0, p95RunUsd: 0, expectedUsd: 0, p95Usd: 0, runsPerDay,
+              expectedUsdForDays: 0 },
+      );
+    }
+    forecasts.sort((a, b) => b.expectedUsdForDays - a.expectedUsdForDays || a.workflow.localeCompare(b.workflow));
+    return { ...window(q), runs: q.runs, days: q.days, forecasts };
   }
 
   /** Row counts and size of the store and counters of its processor (written, dropped, over the cap, failed, queued). */

@@ -30,6 +30,7 @@ export function renderExplorerPage(options: ExplorerPageOptions): string {
     <a href="#/cost" data-tab="cost">Cost</a>
     <a href="#/slowest" data-tab="slowest">Slowest</a>
     <a href="#/errors" data-tab="errors">Errors</a>
+    <a href="#/forecast" data-tab="forecast">Forecast</a>
   </nav>
   <div id="stats" class="stats"></div>
   <button id="refresh" class="refresh" type="button" title="Reload this view">Refresh</button>

@@ -71,6 +71,7 @@ const API_ROUTES: Array<[string, Route]> = [
   ['/api/cost', async (r, s) => ok(await s.costReport(r.query))],
   ['/api/slowest', async (r, s) => ok(await s.slowest(r.query))],
   ['/api/errors', async (r, s) => ok(await s.errorSummary(r.query))],
+  ['/api/forecast', async (r, s) => ok(await s.forecast(r.query))],
   [
     '/api/stats',
     async (r, s) => {

@@ -157,6 +157,7 @@ export const PAGE_SCRIPT_CORE = String.raw`
     if (tab === 'cost') return showCost(r.params);
     if (tab === 'slowest') return showSlowest(r.params);
     if (tab === 'errors') return showErrors(r.params);
+    if (tab === 'forecast') return showForecast(r.params);
     return showTraces(r.params);
   }
 `;

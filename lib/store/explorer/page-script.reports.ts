@@ -99,4 +99,34 @@ export const PAGE_SCRIPT_REPORTS = String.raw`
       if (r.rows.length === 0) emptyRow(tbody, 6, 'No errors in this time range.');
     }).catch(showError);
   }
+
+  // ---- forecast ----
+  function showForecast(params) {
+    var runs = params.get('runs') || '100';
+    var days = params.get('days') || '30';
+    var runsInput = h('input', { name: 'runs', type: 'number', min: '0', value: runs });
+    var daysInput = h('input', { name: 'days', type: 'number', min: '1', value: days });
+    var apply = function () { go('forecast', { runs: runsInput.value, days: daysInput.value }); };
+    runsInput.addEventListener('change', apply);
+    daysInput.addEventListener('change', apply);
+    var list = table('forecast-table', ['Workflow', 'Next ' + runs + ' runs', 'p95 budget', 'Next ' + days + ' days', 'Runs / day', 'Mean run', 'p95 run', 'Runs seen', 'Unpriced runs'], [1, 2, 3, 4, 5, 6, 7, 8]);
+    add(view, [h('section', { class: 'card' }, h('div', { class: 'toolbar' }, h('h2', null, 'Forecast'), h('span', { class: 'muted' }, 'expected spend per workflow, from the last 30 days of stored runs'),
+      field('Runs', runsInput), field('Days', daysInput))), h('section', { class: 'card' }, list)]);
+    api('/forecast', { runs: runs, days: days }).then(function (r) {
+      var tbody = list.querySelector('tbody');
+      r.forecasts.forEach(function (f) {
+        tbody.appendChild(h('tr', null,
+          h('td', null, h('b', null, f.workflow)),
+          h('td', { class: 'num' }, h('b', { class: 'cost' }, fmtUsd(f.expectedUsd))),
+          h('td', { class: 'num muted' }, fmtUsd(f.p95Usd)),
+          h('td', { class: 'num' }, h('b', { class: 'cost' }, fmtUsd(f.expectedUsdForDays))),
+          h('td', { class: 'num' }, f.runsPerDay.toFixed(1)),
+          h('td', { class: 'num' }, fmtUsd(f.meanRunUsd)),
+          h('td', { class: 'num muted' }, fmtUsd(f.p95RunUsd)),
+          h('td', { class: 'num' }, fmtInt(f.observedRuns)),
+          h('td', { class: 'num' }, f.unpricedRuns > 0 ? fmtInt(f.unpricedRuns) : '–')));
+      });
+      if (r.forecasts.length === 0) emptyRow(tbody, 9, 'No workflow runs with provider calls in the last 30 days.');
+    }).catch(showError);
+  }
 `;

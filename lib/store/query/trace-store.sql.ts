@@ -50,6 +50,27 @@ const COST_SUMS = `
   SUM(CASE WHEN kind = 'tokens' AND cost_usd IS NULL THEN 1 ELSE 0 END) AS "unpricedCalls",
   SUM(CASE WHEN kind = 'tokens' AND sampled = 0 THEN 1 ELSE 0 END) AS "unsampledCalls", COUNT(DISTINCT trace_id) AS traces`;
 
+/** Most runs a forecast reads (the newest), over every workflow. */
+export const FORECAST_MAX_RUNS = 20_000;
+
+/**
+ * The runs of workflows in a window, newest first, from the per-call cost rows (every provider call, sampled or
+ * not, from every replica): a run is the calls of one workflow in one trace, its cost their sum, unpriced when one
+ * of its LLM calls had no price.
+ */
+function workflowRunsSql(q: TimeWindow & { workflow: string | undefined }): SqlQuery {
+  const { clause, params } = timeClause('at_ms', q);
+  const only = q.workflow === undefined ? '' : 'AND workflow = ?';
+  return {
+    sql: `
+      SELECT workflow, SUM(COALESCE(cost_usd, 0)) AS "costUsd",
+        MAX(CASE WHEN kind = 'tokens' AND cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, MIN(at_ms) AS "startMs"
+      FROM cost_calls WHERE workflow IS NOT NULL AND trace_id IS NOT NULL ${clause} ${only}
+      GROUP BY workflow, trace_id ORDER BY "startMs" DESC LIMIT ?`,
+    params: [...params, ...(q.workflow === undefined ? [] : [q.workflow]), FORECAST_MAX_RUNS],
+  };
+}
+
 /** Which group of the slowest report (`latency_rollup.grp`). */
 export type LatencyGroup = 'node' | 'provider' | 'model';
 
@@ -199,6 +220,7 @@ export interface TraceStoreDialect {
   costReport(q: TimeWindow & { groupBy: CostGroupBy; limit: number }): { rows: SqlQuery; total: SqlQuery };
   latency: typeof latencySql;
   errorSummary: typeof errorSummarySql;
+  workflowRuns: typeof workflowRunsSql;
   counts(): SqlQuery;
 }
 
@@ -211,6 +233,7 @@ export function dialectOf(flavor: SqlFlavor): TraceStoreDialect {
     costReport: (q) => costReportSql(flavor, q),
     latency: latencySql,
     errorSummary: errorSummarySql,
+    workflowRuns: workflowRunsSql,
     counts: () => flavor.counts,
   };
 }
