@@ -6,12 +6,13 @@ import { artifactPath, launchChromium, openDesktopPage, skipWithoutBrowser } fro
 import { createResearchWorkflow, createSupportWorkflow, RateLimitError } from './fixtures/demo-workflow.js';
 import { startExplorerApp, type ExplorerApp } from './support/explorer-app.js';
 import { context, trace } from '@opentelemetry/api';
-import { openTracedStore, traceIdOf } from './support/store-harness.js';
+import { openTracedStoreAt, STORE_DRIVERS, traceIdOf } from './support/store-harness.js';
+import { createTestSchema, type TestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** One trace of 700 spans in a store that keeps 600 per trace: more than a page, and past the cap. */
 async function seedLongTrace(path: string): Promise<string> {
-  const traced = openTracedStore(path, { maxSpansPerTrace: 600 });
+  const traced = await openTracedStoreAt(path, { maxSpansPerTrace: 600 });
   const root = traced.tracer.startSpan('batch import');
   for (let i = 0; i < 699; i++) {
     traced.tracer.startSpan(`row ${i}`, { startTime: Date.now() + i }, trace.setSpan(context.active(), root)).end(Date.now() + i + 1);
@@ -25,7 +26,7 @@ async function seedLongTrace(path: string): Promise<string> {
 
 /** The demo flow for a few users: research runs (parallel nodes, one failing) and support chats. */
 async function seedDemo(path: string): Promise<{ okResearchTraceId: string; traces: number }> {
-  const traced = openTracedStore(path);
+  const traced = await openTracedStoreAt(path);
   const research = createResearchWorkflow();
   const support = createSupportWorkflow();
   const runs: Array<[string, string, () => Promise<void>]> = [
@@ -47,14 +48,23 @@ async function seedDemo(path: string): Promise<{ okResearchTraceId: string; trac
   return { okResearchTraceId, traces: runs.length };
 }
 
-describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => {
+for (const driver of STORE_DRIVERS) describe(`explorer in headless Chromium (${driver})`, { skip: skipWithoutBrowser() }, () => {
   const tmp = tempDir('ai-tracing-store');
-  const path = join(tmp.path, 'traces.db');
+  const schemas: TestSchema[] = [];
+  /** A SQLite file in the temp folder, or the URL of a new PostgreSQL schema. */
+  const storeAt = async (file: string): Promise<string> => {
+    if (driver === 'sqlite') return join(tmp.path, file);
+    const schema = await createTestSchema('browser');
+    schemas.push(schema);
+    return schema.url;
+  };
+  let path: string;
   let seeded: { okResearchTraceId: string; traces: number };
   let browser: Browser;
   let page: Page;
 
   before(async () => {
+    path = await storeAt('traces.db');
     seeded = await seedDemo(path);
     browser = await launchChromium();
     page = await openDesktopPage(browser);
@@ -62,6 +72,7 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
 
   after(async () => {
     await browser?.close();
+    for (const schema of schemas) await schema.drop();
     tmp.cleanup();
   });
 
@@ -147,14 +158,24 @@ describe('explorer in headless Chromium', { skip: skipWithoutBrowser() }, () => 
       await page.locator('#errors-table tbody tr').first().waitFor();
       assert.match((await page.locator('#errors-table tbody').textContent())!, /RateLimitError/);
     });
+
+    it('opens the forecast view: expected spend per workflow from the stored runs', async () => {
+      await page.click('nav a[data-tab="forecast"]');
+      await page.locator('#forecast-table tbody tr').first().waitFor();
+      const workflows = (await page.locator('#forecast-table tbody tr td:first-child').allTextContents()).sort();
+      assert.deepEqual(workflows, ['research', 'support-chat']);
+      assert.match((await page.locator('#forecast-table tbody').textContent())!, /\$/);
+      await page.screenshot({ path: artifactPath('explorer-forecast.png'), fullPage: true });
+    });
   });
 
   describe('a trace longer than a page and than the per-trace cap', () => {
-    const longPath = join(tmp.path, 'long.db');
+    let longPath: string;
     let app: ExplorerApp;
     let traceId: string;
 
     before(async () => {
+      longPath = await storeAt('long.db');
       traceId = await seedLongTrace(longPath);
       app = await startExplorerApp('fastify', longPath);
     });

@@ -24,7 +24,7 @@ export interface ExplorerAppOptions {
 
 /**
  * Starts a real Nest app (Express or Fastify, port 0) with the store and explorer providers over the store file
- * at `path`. `url` always points at 127.0.0.1.
+ * at `path` (or the PostgreSQL store of a `postgres://` URL). `url` always points at 127.0.0.1.
  */
 export async function startExplorerApp(
   platform: 'express' | 'fastify',
@@ -32,7 +32,8 @@ export async function startExplorerApp(
   explorer: ExplorerOptions = {},
   options: ExplorerAppOptions = {},
 ): Promise<ExplorerApp> {
-  const config = testConfig({ store: { ...options.store, path }, explorer: { enabled: true, ...explorer } });
+  const where = path.startsWith('postgres') ? { url: path } : { path };
+  const config = testConfig({ store: { ...options.store, ...where }, explorer: { enabled: true, ...explorer } });
   const moduleRef = await Test.createTestingModule({
     providers: [{ provide: TRACING_CONFIG, useValue: config }, ...traceStoreProviders],
   }).compile();

@@ -69,6 +69,16 @@ export async function openTracedStoreOn(
   };
 }
 
+/**
+ * Opens a store at `location`, a SQLite path or a PostgreSQL URL (whose schema outlives the store: the caller
+ * drops it), and routes spans of decorated classes into it.
+ */
+export async function openTracedStoreAt(location: string, store: TracingModuleOptions['store'] = {}): Promise<TracedStore> {
+  if (!location.startsWith('postgres')) return openTracedStore(location, store);
+  const config = testConfig({ store: { url: location, ...store } });
+  return tracedStore(config, await TraceStore.connect(config.store), 'research-api');
+}
+
 /** Opens a store at `path` and routes spans of decorated classes into it. */
 export function openTracedStore(
   path: string,
