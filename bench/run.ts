@@ -18,6 +18,7 @@ import { runOutage } from './suites/outage.suite.js';
 import { runPerRequest } from './suites/per-request.suite.js';
 import { runQueues } from './suites/queues.suite.js';
 import { runStreaming } from './suites/streaming.suite.js';
+import { runStore } from './suites/store.suite.js';
 
 /** What every suite is told about the run. */
 export interface BenchContext {
@@ -38,6 +39,7 @@ const SUITES: Suite[] = [
   { id: 'streaming', run: runStreaming },
   { id: 'queues', run: runQueues },
   { id: 'conventions', run: runConventions },
+  { id: 'store', run: runStore },
 ];
 
 async function main(): Promise<void> {

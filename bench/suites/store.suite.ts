@@ -1,0 +1,34 @@
+import type { BenchContext } from '../run.js';
+import { runWorker } from '../support/child-process.js';
+import { printTable } from '../support/table.js';
+import type { StoreInput, StoreResult } from './store.worker.js';
+
+/** PostgreSQL of the project's machines (`.ci/run` starts it); `BENCH_POSTGRES_URL` for another. */
+const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Suite: the trace store on SQLite and PostgreSQL. Write throughput: spans offered as fast as one event loop
+ * makes them, through the bounded queue (10,000), until the writer has written or dropped them all; spans/s is
+ * what was written per second of the whole run (the sustained rate of the writer), drops counted. Queries: the
+ * explorer's main queries over a store filled with 1,000,000 spans (125,000 traces over 24 hours), median of 5.
+ */
+export async function runStore(ctx: BenchContext): Promise<unknown> {
+  const base = ctx.quick ? { writeSpans: 4_000, fillTraces: 2_000 } : { writeSpans: 200_000, fillTraces: 125_000 };
+  const results: StoreResult[] = [];
+  for (const driver of ['sqlite', 'postgres'] as const) {
+    const input: StoreInput = { driver, ...base, pgUrl: PG_URL };
+    results.push(await runWorker<StoreResult>(new URL('./store.worker.js', import.meta.url), input));
+  }
+  printTable(
+    `trace store writes (${base.writeSpans.toLocaleString('en-US')} spans offered at full speed, queue 10,000)`,
+    ['driver', 'spans/s written', 'written', 'dropped', 'failed', 'max queued', 'seconds'],
+    results.map((r) => [r.driver, r.write.spansPerSecond, r.write.written, r.write.dropped, r.write.failed, r.write.maxQueued, r.write.seconds]),
+  );
+  printTable(
+    `explorer queries over ${results[0]!.storedSpans.toLocaleString('en-US')} stored spans (ms, median of 5)`,
+    ['query', ...results.map((r) => r.driver)],
+    results[0]!.queries.map((q, i) => [q.query, ...results.map((r) => r.queries[i]!.ms)]),
+    [`fill: ${results.map((r) => `${r.driver} ${r.fillSeconds} s`).join(', ')}`],
+  );
+  return results;
+}
