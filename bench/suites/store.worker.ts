@@ -23,6 +23,9 @@ export interface StoreInput {
 
 export interface StoreResult {
   driver: string;
+  /** Paced: new spans only while the queue has room (the writer's sustained rate, nothing dropped). */
+  sustained: { written: number; dropped: number; seconds: number; spansPerSecond: number };
+  /** Burst: everything at once, as fast as the app makes spans: what the bounded queue drops and counts. */
   write: { offered: number; written: number; dropped: number; failed: number; seconds: number; spansPerSecond: number; maxQueued: number };
   queries: Array<{ query: string; ms: number }>;
   storedSpans: number;
@@ -63,6 +66,38 @@ async function openStore(input: StoreInput, tag: string): Promise<{ store: Trace
   };
 }
 
+/** Makes one trace of `SPANS_PER_TRACE` spans. */
+function makeTrace(tracer: ReturnType<BasicTracerProvider['getTracer']>): void {
+  const root = tracer.startSpan('POST /workflows/:id/runs', { attributes: ATTRIBUTES });
+  const ctx = { traceId: root.spanContext().traceId };
+  for (let j = 1; j < SPANS_PER_TRACE; j++) tracer.startSpan(`node ${j}`, { attributes: { ...ATTRIBUTES, ...ctx } }).end();
+  root.end();
+}
+
+/** Offers `total` spans, 1,000 per turn, only while the queue has room for them; then waits for the writer. */
+async function measureSustained(input: StoreInput): Promise<StoreResult['sustained']> {
+  const { store, drop } = await openStore(input, 'paced');
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench' }), spanProcessors: [store.processor] });
+  const tracer = provider.getTracer('bench');
+  const room = store.config.maxQueueSize - 1000;
+  const started = performance.now();
+  for (let made = 0; made < input.writeSpans; ) {
+    if (store.processor.stats().queued > room) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      continue;
+    }
+    for (let i = 0; i < 1000 / SPANS_PER_TRACE && made < input.writeSpans; i++, made += SPANS_PER_TRACE) makeTrace(tracer);
+    await yieldToLoop();
+  }
+  await provider.forceFlush();
+  const seconds = (performance.now() - started) / 1000;
+  const s = store.processor.stats();
+  await provider.shutdown();
+  await store.close();
+  await drop();
+  return { written: s.written, dropped: s.dropped, seconds: round(seconds, 2), spansPerSecond: Math.round(s.written / seconds) };
+}
+
 /** Offers `total` spans (traces of 8) as fast as one event loop makes them, 1,000 per turn, then waits for the writer. */
 async function measureWrites(input: StoreInput): Promise<StoreResult['write']> {
   const { store, drop } = await openStore(input, 'write');
@@ -92,7 +127,7 @@ async function measureWrites(input: StoreInput): Promise<StoreResult['write']> {
   return { offered: input.writeSpans, written: s.written, dropped: s.dropped, failed: s.failed, seconds: round(seconds, 2), spansPerSecond: Math.round(s.written / seconds), maxQueued };
 }
 
-async function measureQueries(input: StoreInput): Promise<Omit<StoreResult, 'driver' | 'write'>> {
+async function measureQueries(input: StoreInput): Promise<Omit<StoreResult, 'driver' | 'write' | 'sustained'>> {
   const { store, url, drop } = await openStore(input, 'query');
   const fillStart = performance.now();
   if (input.driver === 'sqlite') {
@@ -139,8 +174,9 @@ async function measureQueries(input: StoreInput): Promise<Omit<StoreResult, 'dri
 
 async function main(): Promise<StoreResult> {
   const input = childInput<StoreInput>();
-  const write = await measureWrites(input);
-  return { driver: input.driver, write, ...(await measureQueries(input)) };
+  const sustained = await measureSustained(input);
+  const write = await measureWrites({ ...input, writeSpans: Math.min(input.writeSpans, 50_000) });
+  return { driver: input.driver, sustained, write, ...(await measureQueries(input)) };
 }
 
 runAsChild(main);

@@ -1,7 +1,7 @@
 import { queryTimedOut, storeDatabaseUnreachable } from '../../tracing.messages.js';
 import { TraceQueryTimeoutError, type SqlQuery, type StoreQueryRunner } from '../query/store-query.js';
 import { dialectOf, type TraceStoreDialect } from '../query/trace-store.sql.js';
-import type { PostgresConnection } from './postgres.connection.js';
+import { isConnectionError, type PostgresConnection } from './postgres.connection.js';
 
 /** SQLSTATE of a statement cancelled by `statement_timeout`. */
 const QUERY_CANCELED = '57014';
@@ -65,6 +65,11 @@ export class PostgresQueryRunner implements StoreQueryRunner {
     } catch (error) {
       await client.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
       if ((error as { code?: unknown }).code === QUERY_CANCELED) throw new TraceQueryTimeoutError(queryTimedOut(this.timeoutMillis));
+      // A connection lost mid-query: try again later, as while it is down (the explorer answers 503).
+      if (isConnectionError(error)) {
+        broken ??= error instanceof Error ? error : new Error(String(error));
+        throw new TraceQueryTimeoutError(storeDatabaseUnreachable(this.connection.label, broken.message));
+      }
       throw error instanceof Error ? error : new Error(String(error));
     } finally {
       client.removeListener('error', onError);
