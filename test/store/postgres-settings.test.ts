@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { TraceStoreService, TracingConfigError, type TracingModuleOptions } from '../../lib/index.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
 import { configuredBy } from '../support/config-service.js';
+import { loadPg } from '../../lib/store/postgres/pg-driver.js';
 import { createTestSchema, POSTGRES_BASE_URL, type TestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/temp-dir.js';
 import type { TracedApp } from '../support/tracing-harness.js';
@@ -124,6 +125,13 @@ describe('PostgreSQL store settings', () => {
     await assert.rejects(
       () => bootWith({}, { store: { driver: 'postgres' } }),
       /option store\.driver="postgres": expected "sqlite" unless a PostgreSQL URL is given \(store\.url or TRACING_STORE_URL\)/,
+    );
+  });
+
+  it('fails bootstrap with an install hint when pg is missing', () => {
+    assert.throws(
+      () => loadPg('pg-not-installed'),
+      (e: unknown) => e instanceof TracingConfigError && /needs the optional peer dependency pg-not-installed: run `npm install pg-not-installed`/.test(e.message),
     );
   });
 });
