@@ -59,7 +59,10 @@ describe('defaults (nothing set)', () => {
     assert.equal(c.websocket.enabled, true);
     assert.deepEqual(c.store, {
       enabled: false,
+      driver: 'sqlite',
       path: '.traces/traces.db',
+      url: undefined,
+      poolSize: 4,
       retentionDays: 7,
       maxTraces: 100_000,
       maxSpansPerTrace: 1000,
