@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { TokenUsage } from '../core/span-scope.js';
-import { COST_LEDGER, TRACING_CONFIG } from '../tracing.constants.js';
-import { costTrackingOff, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
+import type { CostReport, ForecastQuery } from '../store/trace-query.types.js';
+import type { TraceStore } from '../store/trace-store.js';
+import { TraceStoreService } from '../store/trace-store.service.js';
+import { COST_LEDGER, TRACE_STORE, TRACING_CONFIG } from '../tracing.constants.js';
+import { costTrackingOff, invalidCostQuery, noWorkflowRuns, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
 import type {
   CostCallRecord,
   CostForecast,
@@ -41,11 +44,14 @@ export class CostService {
   private readonly reports = new CostReportStore();
   private readonly runs = new WorkflowRunStore();
   private readonly warned = new Set<string>();
+  private readonly stored: TraceStoreService;
 
   constructor(
     @Inject(TRACING_CONFIG) config: CostConfig,
     @Optional() @Inject(COST_LEDGER) private readonly ledger: CostLedger | null = null,
+    @Optional() @Inject(TRACE_STORE) store: TraceStore | null = null,
   ) {
+    this.stored = new TraceStoreService(store);
     this.enabled = config.costTracking;
     // With cost tracking off nothing is priced, so the pricing sources are not even read: switching it off is
     // also how an app boots past a broken pricing file.
@@ -128,6 +134,43 @@ export class CostService {
    */
   forecast(query: CostForecastQuery): CostForecast {
     return this.runs.forecast(query);
+  }
+
+  /**
+   * The cost report from the trace store's cost rows (every provider call, sampled or not, from every replica
+   * writing to the store), so it survives restarts; `TraceStoreService.costReport` with the same arguments.
+   * Rejects when the store is off.
+   * @example
+   * const byUser = await costService.reportFromStore({ groupBy: 'user', since: '30d' });
+   */
+  reportFromStore(query: Parameters<TraceStoreService['costReport']>[0] = {}): Promise<CostReport> {
+    return this.stored.costReport(query);
+  }
+
+  /**
+   * `forecast` from the runs in the trace store (the last 30 days unless `since` is given) instead of this
+   * process's memory: it survives restarts and covers every replica. Same answer shape; rejects when the store
+   * is off. See `TraceStoreService.forecast` for what counts as a run.
+   * @example
+   * const f = await costService.forecastFromStore({ workflow: 'summarize', runs: 10_000 });
+   */
+  async forecastFromStore(query: CostForecastQuery & Pick<ForecastQuery, 'since' | 'until'>): Promise<CostForecast> {
+    const workflow: unknown = query?.workflow;
+    const runs: unknown = query?.runs;
+    if (typeof workflow !== 'string' || workflow === '') {
+      throw new TypeError(invalidCostQuery('forecastFromStore', 'workflow', workflow, 'a workflow name (non-empty string)'));
+    }
+    if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < 0) {
+      throw new TypeError(invalidCostQuery('forecastFromStore', 'runs', runs, 'an integer >= 0'));
+    }
+    const report = await this.stored.forecast({ workflow, runs, since: query.since, until: query.until });
+    const f = report.forecasts[0];
+    if (!f || f.observedRuns === 0) {
+      const unpricedRuns = f?.unpricedRuns ?? 0;
+      return { available: false, workflow, runs, observedRuns: 0, unpricedRuns, reason: noWorkflowRuns(workflow, unpricedRuns) };
+    }
+    const { observedRuns, unpricedRuns, meanRunUsd, p95RunUsd, expectedUsd, p95Usd } = f;
+    return { available: true, workflow, runs, observedRuns, unpricedRuns, meanRunUsd, p95RunUsd, expectedUsd, p95Usd };
   }
 
   private warnOnce(provider: string, models: string[]): void {

@@ -59,8 +59,8 @@ for (const driver of STORE_DRIVERS) {
       const second = await boot();
       try {
         assert.equal(second.app.get(CostService).forecast({ workflow: 'research', runs: 10 }).available, false, 'memory starts empty');
-        const report = await second.app.get(TraceStoreService).forecast({ workflow: 'research', runs: 10, days: 7 });
-        const [f] = report.forecasts;
+        const stored = await second.app.get(TraceStoreService).forecast({ workflow: 'research', runs: 10, days: 7 });
+        const [f] = stored.forecasts;
         assert.equal(f!.workflow, 'research');
         assert.equal(f!.observedRuns, 5);
         near(f!.meanRunUsd, inMemory.meanRunUsd, 1e-12, 'mean run');
@@ -68,6 +68,16 @@ for (const driver of STORE_DRIVERS) {
         near(f!.expectedUsd, inMemory.expectedUsd, 1e-10, 'next 10 runs');
         near(f!.runsPerDay, 5 / 30, 1e-6, 'runs per day over the 30-day window');
         near(f!.expectedUsdForDays, inMemory.meanRunUsd * (5 / 30) * 7, 1e-8, 'next 7 days');
+
+        // CostService reads the same history through forecastFromStore / reportFromStore.
+        const fromStore = await second.app.get(CostService).forecastFromStore({ workflow: 'research', runs: 10 });
+        assert.ok(fromStore.available);
+        assert.equal(fromStore.observedRuns, 5);
+        near(fromStore.expectedUsd, inMemory.expectedUsd, 1e-10, 'CostService.forecastFromStore');
+        const unknown = await second.app.get(CostService).forecastFromStore({ workflow: 'nope', runs: 10 });
+        assert.equal(unknown.available, false);
+        const report = await second.app.get(CostService).reportFromStore({ groupBy: 'workflow' });
+        assert.deepEqual(report.rows.map((r) => [r.key, r.llmCalls]), [['research', 15]]);
 
         const res = await fetch(`${second.url}/_tracing/api/forecast?runs=10&days=7`);
         assert.equal(res.status, 200);
