@@ -5,7 +5,7 @@ import type { SpanRow } from '../span-row.js';
 import type { TraceStoreConfig } from '../trace-store.js';
 import type { WriterCounters } from '../write/store-write.core.js';
 import type { StoreWriter } from '../write/store-writer.js';
-import { isConnectionError, PostgresConnection } from './postgres.connection.js';
+import type { PostgresConnection } from './postgres.connection.js';
 import { PostgresRetention } from './postgres-retention.js';
 import { writePostgresBatch } from './postgres-span.writer.js';
 
@@ -119,4 +119,3 @@ export class PostgresStoreWriter implements StoreWriter {
   }
 }
 
-export { isConnectionError };
