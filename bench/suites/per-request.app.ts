@@ -11,6 +11,7 @@ import { DropSpanExporter } from '../support/drop.exporter.js';
 import { WindowProfiler } from '../support/inspector-profiler.js';
 import { globalDelegate, sharedProvider } from '../support/tracing-setup.js';
 import { REQUEST, work, type ChatRequest, type Completion } from './contenders.js';
+import { handWrittenProviderCall, installHandWrittenOtel } from './per-request.floor.js';
 
 /**
  * How the app is traced. The four compared scenarios: (a) none, (b) TracingModule, (c) the OpenTelemetry
@@ -19,6 +20,7 @@ import { REQUEST, work, type ChatRequest, type Completion } from './contenders.j
  */
 export type Scenario =
   | 'none'
+  | 'hand-written'
   | 'tracing-module'
   | 'auto-instrumentation'
   | 'both'
@@ -42,6 +44,8 @@ interface ScenarioSetup {
   rawSpan?: boolean;
   /** One pass-through global interceptor, the way TracingModule registers its HTTP/WebSocket one (none when both are off). */
   noopInterceptor?: boolean;
+  /** The floor: hand-written OpenTelemetry spans for the request and the provider call, exported to the sink. */
+  handWritten?: boolean;
 }
 
 const dropping = (extra: TracingModuleOptions = {}) => (): TracingModuleOptions => ({
@@ -52,6 +56,7 @@ const dropping = (extra: TracingModuleOptions = {}) => (): TracingModuleOptions 
 
 const SETUPS: Record<Scenario, ScenarioSetup> = {
   none: {},
+  'hand-written': { handWritten: true },
   'tracing-module': { tracing: (endpoint) => ({ serviceName: 'bench-app', exporter: 'otlp', otlp: { endpoint } }) },
   'auto-instrumentation': {},
   both: { tracing: (endpoint) => ({ serviceName: 'bench-app', exporter: 'otlp', otlp: { endpoint } }) },
@@ -72,6 +77,8 @@ class ChatService {
 
 /** Set when the handler wraps the call in a hand-written span. */
 let rawTracer: Tracer | undefined;
+/** Set in the hand-written floor scenario: its tracer for the provider call's span. */
+let floorTracer: Tracer | undefined;
 
 @Controller()
 class ChatController {
@@ -79,6 +86,7 @@ class ChatController {
 
   @Get('chat')
   answer(): Promise<Completion> {
+    if (floorTracer) return handWrittenProviderCall(floorTracer, REQUEST, () => this.chat.complete(REQUEST));
     if (!rawTracer) return this.chat.complete(REQUEST);
     return rawTracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, async (span) => {
       try {
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
   }
   if (setup.rawSpan) rawTracer = sharedProvider(new DropSpanExporter()).getTracer('bench-raw');
   const app = await NestFactory.create(AppModule.register(setup, input.otlpUrl), { logger: false });
+  if (setup.handWritten) floorTracer = installHandWrittenOtel(app, input.otlpUrl);
   if (!setup.tracing) {
     // Without TracingModule the decorators would still record through the global API tracer (the preload's
     // provider in (c)); these scenarios stand for apps without this library, so its decorators are off.

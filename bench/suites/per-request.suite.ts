@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchContext } from '../run.js';
 import { startChild, type ChildHandle } from '../support/child-process.js';
 import { costIncrease, profileCost, type CostLine } from '../support/cpu-profile.js';
-import { median, round, rotate } from '../support/stats.js';
+import { pin, pinningPlan } from '../support/cpu-pinning.js';
+import { median, pairedRatio, relativeSpread, round, rotate, withSpread, type PairedRatio } from '../support/stats.js';
 import { printTable } from '../support/table.js';
 import type { AppInput, Scenario } from './per-request.app.js';
 
@@ -16,6 +17,7 @@ interface ScenarioSetup {
 
 const SCENARIOS: ScenarioSetup[] = [
   { id: 'none', label: '(a) no tracing', preload: false },
+  { id: 'hand-written', label: '(f) floor: hand-written OTel -> OTLP', preload: false },
   { id: 'tracing-module', label: '(b) TracingModule -> OTLP', preload: false },
   { id: 'auto-instrumentation', label: '(c) OTel auto-instrumentation -> OTLP', preload: true },
   { id: 'both', label: '(d) both', preload: true },
@@ -50,6 +52,12 @@ export interface PerRequestRow {
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
+  /** Relative spread (MAD ÷ median) of the per-run figures. */
+  cpuSpread: number;
+  rpsSpread: number;
+  /** App CPU per request and req/s against the hand-written floor (f), paired by round. */
+  cpuVsFloor: PairedRatio;
+  rpsVsFloor: PairedRatio;
   rpsRatio: number;
   meanRatio: number;
   p50Ratio: number;
@@ -88,7 +96,8 @@ interface Running extends ScenarioSetup {
 export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
   const settings = ctx.quick
     ? { rounds: 1, duration: 1, warmup: 0.5, connections: 10 }
-    : { rounds: ctx.diagnose ? 3 : 5, duration: 5, warmup: 3, connections: 10 };
+    : { rounds: ctx.diagnose ? 5 : 11, duration: 3, warmup: 3, connections: 10 };
+  const pinning = pinningPlan();
   const scenarios = ctx.diagnose ? [...SCENARIOS, ...DIAGNOSTICS] : SCENARIOS;
   const preload = pathToFileURL(fileURLToPath(new URL('./auto-instrumentation.preload.js', import.meta.url))).href;
   const running: Running[] = [];
@@ -96,6 +105,11 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
   let counts: Record<string, SinkCounts> = {};
   const profileDir = ctx.profileDir ? `${ctx.profileDir}/per-request` : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // The load generator (autocannon, in this process) and the sinks on one core, the apps on the other.
+  if (pinning) {
+    pin(process.pid, pinning.load);
+    pin(sinks.pid, pinning.load);
+  }
   try {
     const urls = (await sinks.next('ready', 30_000)).urls as Record<string, string>;
     const children = scenarios.map((s) => {
@@ -112,6 +126,7 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
     });
     // The apps boot side by side (startup is not measured).
     for (const r of children) r.url = `http://127.0.0.1:${Number((await r.child.next('ready', 60_000)).port)}/chat`;
+    if (pinning) for (const r of children) pin(r.child.pid, pinning.app);
     const cpu = async (r: Running) => Number((await r.child.ask({ type: 'cpu' }, 'cpu')).micros);
     const hit = async (r: Running, seconds: number): Promise<AutocannonResult & { cpuMicros: number }> => {
       const before = await cpu(r);
@@ -146,9 +161,13 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
   } finally {
     await Promise.all(running.map((r) => r.child.stop()));
     await sinks.stop();
+    if (pinning) pin(process.pid, pinning.all);
   }
 
   const baseline = running[0]!;
+  const floor = running.find((r) => r.id === 'hand-written')!;
+  const cpuOf = (r: Running) => r.runs.map((f) => f.cpuMicros);
+  const rpsOf = (r: Running) => r.runs.map((f) => f.rps);
   const ratio = (r: Running, pick: (f: RunFigures) => number) => round(median(r.runs.map((f, i) => pick(f) / pick(baseline.runs[i]!))), 3);
   const baseProfile = profileDir ? profileCost(`${profileDir}/none.cpuprofile`, baseline.measuredRequests) : undefined;
   const rows = running.map((r): PerRequestRow => {
@@ -160,6 +179,10 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
       p50Ms: median(r.runs.map((f) => f.p50)),
       p99Ms: median(r.runs.map((f) => f.p99)),
       cpuMicrosPerRequest: round(median(r.runs.map((f) => f.cpuMicros)), 1),
+      cpuSpread: round(relativeSpread(cpuOf(r)), 3),
+      rpsSpread: round(relativeSpread(rpsOf(r)), 3),
+      cpuVsFloor: pairedRatio(cpuOf(r), cpuOf(floor)),
+      rpsVsFloor: pairedRatio(rpsOf(r), rpsOf(floor)),
       rpsRatio: ratio(r, (f) => f.rps),
       meanRatio: ratio(r, (f) => f.mean),
       p50Ratio: ratio(r, (f) => f.p50),
@@ -184,26 +207,36 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
     }
     return row;
   });
+  const ours = running.find((r) => r.id === 'tracing-module');
+  const auto = running.find((r) => r.id === 'auto-instrumentation');
+  const head2head = ours && auto ? pairedRatio(cpuOf(ours), cpuOf(auto)) : undefined;
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   printTable(
-    `per-request overhead (autocannon, ${settings.connections} connections, ${settings.rounds} x ${settings.duration} s per scenario, interleaved; ratios vs (a) within each round)`,
-    ['scenario', 'req/s', 'x (a)', 'mean ms', 'x (a)', 'p50 ms', 'x (a)', 'p99 ms', 'x (a)', 'app CPU µs/req', 'x (a)', 'spans/req', 'errors'],
+    `per-request overhead (autocannon, ${settings.connections} connections, ${settings.rounds} x ${settings.duration} s per scenario, interleaved; ratios paired within each round, median ± MAD)`,
+    ['scenario', 'app CPU µs/req', '±', 'x (a)', 'x floor (f)', 'vs (f)', 'req/s', '±', 'x (a)', 'x (f)', 'p50 ms', 'p99 ms', 'spans/req', 'errors'],
     rows.map((r) => [
       r.label,
-      r.rps,
-      r.rpsRatio,
-      r.meanMs,
-      r.meanRatio,
-      r.p50Ms,
-      r.p50Ratio,
-      r.p99Ms,
-      r.p99Ratio,
       r.cpuMicrosPerRequest,
+      pct(r.cpuSpread),
       r.cpuRatio,
+      withSpread(r.cpuVsFloor.ratio, r.cpuVsFloor.mad),
+      r.id === 'hand-written' ? '' : r.cpuVsFloor.verdict === 'within' ? 'within spread' : r.cpuVsFloor.verdict,
+      r.rps,
+      pct(r.rpsSpread),
+      r.rpsRatio,
+      r.rpsVsFloor.ratio,
+      r.p50Ms,
+      r.p99Ms,
       r.spansPerRequest,
       r.errors,
     ]),
     [
-      'app CPU µs/req: user+system CPU of the app process per request (process.cpuUsage around each run)',
+      'app CPU µs/req: user+system CPU of the app process per request (process.cpuUsage around each run), the headline figure',
+      `vs (f): the band x floor ± 2 MAD lies wholly above/below 1 ("above"/"below"), or straddles it ("within spread")`,
+      pinning ? `pinned: apps on core ${pinning.app}, autocannon and the OTLP sinks on ${pinning.load}` : 'not pinned (fewer than 2 cores, or no taskset)',
+      ...(head2head
+        ? [`(b) ÷ (c), app CPU: ${withSpread(head2head.ratio, head2head.mad)}, ${head2head.verdict === 'below' ? '(b) ahead beyond the spread' : head2head.verdict === 'above' ? '(c) ahead beyond the spread' : 'within spread'}`]
+        : []),
       ...rows
         .filter((r) => r.spansPerRequest > 0 || SCENARIOS.some((s) => s.id === r.id))
         .map((r) => `${r.id}: spans by scope ${JSON.stringify(r.spansByScope)}`),
@@ -229,5 +262,5 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
       ],
     );
   }
-  return { settings, rows };
+  return { settings, pinning: pinning ?? null, tracingModuleVsAutoInstrumentationCpu: head2head, rows };
 }

@@ -38,6 +38,11 @@ export class ChildHandle {
     });
   }
 
+  /** The child's process id (for CPU pinning). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The next message of `type` (queued ones first); rejects when the child reports an error or exits. */
   next(type: string, timeoutMs = 600_000): Promise<ChildMessage> {
     const index = this.inbox.findIndex((m) => m.type === type);

@@ -32,3 +32,43 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
 export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Value at quantile `q` (0..1) of `values`, linear between neighbours; NaN for no values. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * A paired comparison of two contenders measured in the same rounds: the median of the per-round ratios
+ * `a[i] / b[i]`, their spread (median absolute deviation of the ratios, as a fraction of 1) and a verdict.
+ * The difference counts as outside the spread when the band median ± 2 MAD of the per-round ratios excludes
+ * `reference` (1 by default, "a equals b"). 2 MAD is about 1.35 standard deviations of one round's ratio, far
+ * wider than the uncertainty of the median of 9+ rounds: the verdict errs towards "within spread".
+ */
+export interface PairedRatio {
+  ratio: number;
+  /** MAD of the per-round ratios (absolute, in ratio units). */
+  mad: number;
+  /** `below`/`above`: the band lies wholly below/above `reference`; `within`: it straddles it. */
+  verdict: 'below' | 'above' | 'within';
+  rounds: number;
+}
+
+export function pairedRatio(a: readonly number[], b: readonly number[], reference = 1): PairedRatio {
+  const ratios = a.map((v, i) => v / b[i]!).filter((r) => Number.isFinite(r));
+  const ratio = median(ratios);
+  const mad = median(ratios.map((r) => Math.abs(r - ratio)));
+  const verdict = ratio + 2 * mad < reference ? 'below' : ratio - 2 * mad > reference ? 'above' : 'within';
+  return { ratio: round(ratio, 3), mad: round(mad, 3), verdict, rounds: ratios.length };
+}
+
+/** `1.23 ±0.04` for a table cell. */
+export function withSpread(value: number, spread: number, digits = 2): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return `${value.toFixed(digits)} ±${Number.isFinite(spread) ? spread.toFixed(digits) : '?'}`;
+}
