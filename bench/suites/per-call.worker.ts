@@ -5,7 +5,7 @@ import { installRuntime, type TracingRuntime } from '../../lib/core/runtime.js';
 import { CostAttributes, GenAiAttributes } from '../../lib/index.js';
 import { childInput, runAsChild } from '../support/child-process.js';
 import { DropSpanExporter } from '../support/drop.exporter.js';
-import { median, relativeSpread, round, rotate, yieldToLoop } from '../support/stats.js';
+import { median, pairedRatio, relativeSpread, round, rotate, yieldToLoop, type PairedRatio } from '../support/stats.js';
 import { globalDelegate, sharedProvider, startTracingApp, useGlobalProvider } from '../support/tracing-setup.js';
 import { installedVersion } from '../support/machine.js';
 import {
@@ -38,6 +38,8 @@ export interface PerCallRow {
   spread: number;
   /** ns/op ÷ floor ns/op, median of per-round ratios (interleaved rounds cancel drift). */
   ratioToFloor: number;
+  /** The same ratio with its MAD and whether it differs from 1 beyond the spread. */
+  vsFloor: PairedRatio;
   /** (ns/op - plain) ÷ (floor - plain): the tracing cost alone, relative to the floor's. */
   overheadVsFloor: number;
   /** ns/op - plain ns/op. */
@@ -261,6 +263,7 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
       nsPerOp: round(median(own), 1),
       spread: round(relativeSpread(own), 3),
       ratioToFloor: round(perRound((i) => own[i]! / floor[i]!), 3),
+      vsFloor: pairedRatio(own, floor),
       overheadVsFloor: round(perRound((i) => (own[i]! - base[i]!) / (floor[i]! - base[i]!)), 3),
       overheadNs: round(perRound((i) => own[i]! - base[i]!), 1),
       spansPerOpExpected: c.spansPerOp,
