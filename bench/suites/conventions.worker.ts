@@ -2,10 +2,14 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TraceNode, TraceProvider, TraceTool, TraceWorkflow, TracingService, type ConventionName } from '../../lib/index.js';
 import { childInput, runAsChild } from '../support/child-process.js';
+import { median, relativeSpread, round, rotate } from '../support/stats.js';
 import { startTracingApp } from '../support/tracing-setup.js';
 
 export interface ConventionsInput {
   sets: Array<{ label: string; conventions: ConventionName[] }>;
+  /** Interleaved timing rounds of the OTLP/protobuf encoding, and encodings of the whole trace per round. */
+  encodeRounds: number;
+  encodesPerRound: number;
 }
 
 export interface ConventionsRow {
@@ -15,6 +19,11 @@ export interface ConventionsRow {
   roles: Record<string, { attributes: number; bytes: number }>;
   /** Protobuf bytes of the whole trace's attributes (6 spans). */
   traceBytes: number;
+  /** Protobuf bytes of the whole trace as exported (one request), and per span. */
+  exportBytesPerSpan: number;
+  /** µs to encode one span into an OTLP/protobuf request (the trace encoded at once, ÷ spans): median, spread. */
+  encodeMicrosPerSpan: number;
+  encodeSpread: number;
 }
 
 const SYSTEM = 'You are a support assistant for ACME. Answer briefly, cite the policy section, never invent refund amounts.';
@@ -104,8 +113,9 @@ function roleOf(span: ReadableSpan): string {
 }
 
 async function main(): Promise<{ rows: ConventionsRow[] }> {
-  const { sets } = childInput<ConventionsInput>();
+  const { sets, encodeRounds, encodesPerRound } = childInput<ConventionsInput>();
   const rows: ConventionsRow[] = [];
+  const traces: ReadableSpan[][] = [];
   for (const set of sets) {
     for (const captureContent of [false, true]) {
       const { app } = await startTracingApp({
@@ -126,10 +136,26 @@ async function main(): Promise<{ rows: ConventionsRow[] }> {
         traceBytes += bytes;
         roles[roleOf(span)] = { attributes: Object.keys(span.attributes).length, bytes };
       }
-      rows.push({ label: set.label, captureContent, roles, traceBytes });
+      traces.push(spans);
+      const exportBytes = serializer.serializeRequest(spans)!.length;
+      rows.push({ label: set.label, captureContent, roles, traceBytes, exportBytesPerSpan: round(exportBytes / spans.length, 0), encodeMicrosPerSpan: 0, encodeSpread: 0 });
       await app.close();
     }
   }
+  // Encoding timed after every trace is recorded, the sets interleaved round by round (order rotated).
+  const samples = traces.map((): number[] => []);
+  const encode = (i: number) => {
+    const spans = traces[i]!;
+    const t0 = process.hrtime.bigint();
+    for (let n = 0; n < encodesPerRound; n++) serializer.serializeRequest(spans);
+    return Number(process.hrtime.bigint() - t0) / 1000 / encodesPerRound / spans.length;
+  };
+  for (let i = 0; i < traces.length; i++) encode(i);
+  for (let r = 0; r < encodeRounds; r++) for (const i of rotate([...traces.keys()], r)) samples[i]!.push(encode(i));
+  rows.forEach((row, i) => {
+    row.encodeMicrosPerSpan = round(median(samples[i]!), 2);
+    row.encodeSpread = round(relativeSpread(samples[i]!), 3);
+  });
   return { rows };
 }
 
