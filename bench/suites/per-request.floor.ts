@@ -11,7 +11,8 @@ import type { ChatRequest, Completion } from './contenders.js';
 /**
  * The per-request floor: hand-written OpenTelemetry doing the job `TracingModule` does in scenario (b), written
  * the way the OTel docs show it. An `app.use()` middleware (it runs before Nest's routing, as our request hook
- * does) opens a SERVER span with the attributes our request span carries, runs the rest of the request in its
+ * does) opens a SERVER span with the attributes our request span carries, answers with the `traceresponse`
+ * header as our default does, runs the rest of the request in its
  * context and ends it when the response finishes, with the route, the status code and the cost rolled up; the
  * provider call gets a CLIENT span with the attributes of our `@TraceProvider` span (usage read from the
  * completion, priced with constants). Both go through the SDK's `BatchSpanProcessor` and OTLP/protobuf exporter,
@@ -48,6 +49,9 @@ export function installHandWrittenOtel(app: INestApplication, otlpUrl: string): 
       },
       parent,
     );
+    // Our default answers with the W3C `traceresponse` header (`http.traceResponseHeader`): so does the floor.
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    res.setHeader('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
     res.once('finish', () => {
       const route = req.route?.path === undefined ? undefined : `${req.baseUrl ?? ''}${req.route.path}`;
       if (route !== undefined) {

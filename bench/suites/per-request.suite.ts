@@ -96,7 +96,7 @@ interface Running extends ScenarioSetup {
 export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
   const settings = ctx.quick
     ? { rounds: 1, duration: 1, warmup: 0.5, connections: 10 }
-    : { rounds: ctx.diagnose ? 5 : 11, duration: 3, warmup: 3, connections: 10 };
+    : { rounds: ctx.diagnose ? 5 : 15, duration: 2, warmup: 3, connections: 10 };
   const pinning = pinningPlan();
   const scenarios = ctx.diagnose ? [...SCENARIOS, ...DIAGNOSTICS] : SCENARIOS;
   const preload = pathToFileURL(fileURLToPath(new URL('./auto-instrumentation.preload.js', import.meta.url))).href;
