@@ -15,8 +15,8 @@ export async function runPerCall(ctx: BenchContext): Promise<unknown> {
     { env: { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
   );
   printTable(
-    'per-call overhead (ns/op; ratio = ns/op ÷ floor of the same shape; overhead = (x - plain) ÷ (floor - plain))',
-    ['contender', 'ns/op', '±', 'x floor', '± (MAD)', 'vs floor', 'overhead x floor', 'overhead ns', 'spans/op', 'attrs/span'],
+    'per-call overhead (CPU ns/op; ratio = ns/op ÷ floor of the same shape, per round; overhead = (x - plain) ÷ (floor - plain))',
+    ['contender', 'CPU ns/op', '±', 'x floor', '± (MAD)', 'vs floor', 'wall x floor', 'overhead x floor', 'overhead ns', 'spans/op', 'attrs/span'],
     result.rows.map((r) => [
       r.label,
       r.nsPerOp,
@@ -24,6 +24,7 @@ export async function runPerCall(ctx: BenchContext): Promise<unknown> {
       r.ratioToFloor,
       r.vsFloor.mad,
       r.id === r.floor ? '' : r.vsFloor.verdict === 'within' ? 'within spread' : r.vsFloor.verdict,
+      r.wallVsFloor.ratio,
       r.spansPerOpExpected === 0 && r.id.startsWith('plain') ? undefined : r.overheadVsFloor,
       r.overheadNs,
       `${r.spansPerOpExported}/${r.spansPerOpExpected}`,

@@ -34,8 +34,12 @@ export interface PerCallRow {
   shape: Shape;
   /** Which floor the ratio is taken against. */
   floor: string;
+  /** CPU ns per op (process user + system), median over rounds; every ratio below is of CPU time. */
   nsPerOp: number;
   spread: number;
+  /** Wall-clock ns per op, and its ratio to the floor, for reference. */
+  wallNsPerOp: number;
+  wallVsFloor: PairedRatio;
   /** ns/op ÷ floor ns/op, median of per-round ratios (interleaved rounds cancel drift). */
   ratioToFloor: number;
   /** The same ratio with its MAD and whether it differs from 1 beyond the spread. */
@@ -72,18 +76,26 @@ interface Contender {
 
 const CHUNK = 250;
 
-/** Awaits `op` `ops` times; times only the calls (yields to the event loop between chunks, untimed). */
-async function measure(op: () => Promise<unknown>, ops: number): Promise<number> {
+/**
+ * Awaits `op` `ops` times; times only the calls (yields to the event loop between chunks, untimed). Returns
+ * ns per op of process CPU (user + system: what other load on a shared machine disturbs least, as time the
+ * process is preempted does not count) and of wall time.
+ */
+async function measure(op: () => Promise<unknown>, ops: number): Promise<{ cpu: number; wall: number }> {
   let elapsed = 0n;
+  let cpuMicros = 0;
   for (let done = 0; done < ops; ) {
     const n = Math.min(CHUNK, ops - done);
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) await op();
     elapsed += process.hrtime.bigint() - t0;
+    const c = process.cpuUsage(c0);
+    cpuMicros += c.user + c.system;
     done += n;
     await yieldToLoop();
   }
-  return Number(elapsed) / ops;
+  return { cpu: (cpuMicros * 1000) / ops, wall: Number(elapsed) / ops };
 }
 
 async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, string> }> {
@@ -226,6 +238,7 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
   ];
 
   const samples = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
+  const wallSamples = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
   const exported = new Map<string, number>(contenders.map((c) => [c.id, 0]));
   const attributes = new Map<string, number>();
   const opsOf = (c: Contender) => (c.shape === 'workflow' ? input.workflowOps : input.callOps);
@@ -237,7 +250,8 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
     const ns = await measure(c.op, opsOf(c));
     await c.flush();
     if (record) {
-      samples.get(c.id)!.push(ns);
+      samples.get(c.id)!.push(ns.cpu);
+      wallSamples.get(c.id)!.push(ns.wall);
       exported.set(c.id, exported.get(c.id)! + c.exporter.received - before);
       if (c.exporter.received > before && c.exporter.last) attributes.set(c.id, Object.keys(c.exporter.last.attributes).length);
     }
@@ -262,6 +276,8 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
       floor: FLOOR[c.shape],
       nsPerOp: round(median(own), 1),
       spread: round(relativeSpread(own), 3),
+      wallNsPerOp: round(median(wallSamples.get(c.id)!), 1),
+      wallVsFloor: pairedRatio(wallSamples.get(c.id)!, wallSamples.get(FLOOR[c.shape])!),
       ratioToFloor: round(perRound((i) => own[i]! / floor[i]!), 3),
       vsFloor: pairedRatio(own, floor),
       overheadVsFloor: round(perRound((i) => (own[i]! - base[i]!) / (floor[i]! - base[i]!)), 3),
