@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, type Attributes, type Context, type TimeInput } from '@opentelemetry/api';
 import { extendsEntityPath } from '../genai/conventions/traceloop.convention.js';
 import { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import type { ConventionSet } from '../genai/conventions/convention-set.js';
@@ -8,7 +8,7 @@ import { conventionsInForce, getRuntime } from './runtime.js';
 import { reportOnce, safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
 import { describeThrown, type ThrownValue } from './thrown-value.js';
-import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, setScope, SpanScope, type Attribution, type SpanRole } from './span-scope.js';
+import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, SpanScope, spanScopeContext, type Attribution, type SpanRole } from './span-scope.js';
 
 /**
  * How a traced call ended. `cancelled`: an Observable unsubscribed, a stream consumer stopped early, the call
@@ -108,7 +108,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
     const input = spec.input;
     safeExecute('content capture (input)', () => recordContent(scope, conventions, 'input', stringify(input())));
   }
-  const ctx = setScope(trace.setSpan(parentCtx, span), scope);
+  const ctx = spanScopeContext(parentCtx, span, scope);
   return { scope, ctx, parentCtx, ended: false, lastActivity: scope.startedAt };
 }
 

@@ -1,5 +1,6 @@
-import { createContextKey, type Context, type Span } from '@opentelemetry/api';
+import { createContextKey, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { ProviderCall } from '../genai/provider-call.js';
+import { OverlayContext } from './overlay-context.js';
 
 /** What a library span is for; decides its OpenInference/Traceloop kind and whether it rolls cost up. */
 export type SpanRole =
@@ -165,6 +166,20 @@ export function getScope(ctx: Context): SpanScope | undefined {
 /** `ctx` with `scope` as the active library scope. */
 export function setScope(ctx: Context, scope: SpanScope): Context {
   return ctx.setValue(SCOPE_KEY, scope);
+}
+
+/** The key `trace.setSpan` uses (`createContextKey` is `Symbol.for`, shared by every copy of the API). */
+const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
+
+/** Checked once: if a future API stored the span elsewhere, `spanScopeContext` falls back to two `setValue`s. */
+const overlayWorks = (() => {
+  const probe = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return trace.getSpan(new OverlayContext(ROOT_CONTEXT, SPAN_KEY, probe, SCOPE_KEY, undefined)) === probe;
+})();
+
+/** `parent` with `span` active and `scope` as the library scope, built in one step (see `OverlayContext`). */
+export function spanScopeContext(parent: Context, span: Span, scope: SpanScope): Context {
+  return overlayWorks ? new OverlayContext(parent, SPAN_KEY, span, SCOPE_KEY, scope) : setScope(trace.setSpan(parent, span), scope);
 }
 
 /** The attribution active in `ctx` (empty object when none). */
