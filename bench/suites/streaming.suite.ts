@@ -11,7 +11,7 @@ export async function runStreaming(ctx: BenchContext): Promise<unknown> {
     input,
   );
   printTable(
-    `streaming: ${result.chunksPerStream}-chunk stream, ns/chunk (median of ${input.rounds} interleaved rounds of ${input.streams} streams)`,
+    `streaming: ${result.chunksPerStream}-chunk stream, CPU ns/chunk (median of ${input.rounds} interleaved rounds of ${input.streams} streams)`,
     ['contender', 'ns/chunk', '±', 'overhead ns/chunk', 'overhead µs/stream', 'spans/stream'],
     result.rows.map((r) => [r.label, r.nsPerChunk, `${(r.spread * 100).toFixed(1)}%`, r.overheadNsPerChunk, r.overheadMicrosPerStream, r.spansPerStream]),
     [`usage read from the stream's last chunk onto the span: ${result.usageRecorded ? 'yes' : 'NO'}`],

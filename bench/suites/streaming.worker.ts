@@ -106,14 +106,12 @@ async function main(): Promise<{ rows: StreamingRow[]; usageRecorded: boolean; c
   ];
   const samples = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
   const spans = new Map<string, number>(contenders.map((c) => [c.id, 0]));
+  // CPU ns per chunk (process user + system), as in per-call: time preempted by other work does not count.
   const measure = async (run: () => Promise<number>) => {
-    let total = 0n;
-    for (let s = 0; s < input.streams; s++) {
-      const t0 = process.hrtime.bigint();
-      await run();
-      total += process.hrtime.bigint() - t0;
-    }
-    return Number(total) / (input.streams * input.chunks);
+    const before = process.cpuUsage();
+    for (let s = 0; s < input.streams; s++) await run();
+    const used = process.cpuUsage(before);
+    return ((used.user + used.system) * 1000) / (input.streams * input.chunks);
   };
   for (const c of contenders) await measure(c.run);
   await provider.forceFlush();
