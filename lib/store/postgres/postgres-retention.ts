@@ -4,6 +4,7 @@ import type { TraceStoreConfig } from '../trace-store.js';
 import { SPANS_PER_BATCH } from '../write/store-retention.js';
 import type { PoolClient } from './pg-driver.js';
 import type { PostgresConnection } from './postgres.connection.js';
+import { SerialRuns } from '../serial-runs.js';
 
 const DAY_MS = 86_400_000;
 /** Traces looked at per batch. */
@@ -19,7 +20,7 @@ const COUNT_CHECK_EVERY = 1000;
  * bound, with the age and count limits.
  */
 export class PostgresRetention {
-  private running: Promise<number> | undefined;
+  private readonly runs = new SerialRuns();
   private newTraces = 0;
 
   constructor(
@@ -32,21 +33,16 @@ export class PostgresRetention {
     this.newTraces += newTraces;
     if (this.newTraces < Math.min(COUNT_CHECK_EVERY, Math.max(1, Math.floor(this.config.maxTraces / 100)))) return;
     this.newTraces = 0;
-    if (!this.running) void this.prune();
+    if (!this.runs.busy) void this.prune();
   }
 
   /** Deletes what is beyond the bounds now; resolves with the number of traces deleted (0 when another replica is at it). */
   prune(now = Date.now()): Promise<number> {
-    const run = (this.running ?? Promise.resolve(0)).then(() => this.run(now));
-    this.running = run;
-    void run.finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
-    return run;
+    return this.runs.queue(() => this.run(now));
   }
 
   async stop(): Promise<void> {
-    await this.running;
+    await this.runs.settled();
   }
 
   private async run(now: number): Promise<number> {

@@ -2,6 +2,7 @@ import { reportOnce } from '../../core/safe-execute.js';
 import { LATENCY_INTERVAL_MS } from '../latency-rollup.js';
 import type { SqliteDatabase, SqliteStatement } from '../sqlite-driver.js';
 import type { TraceStoreConfig } from '../trace-store.js';
+import { SerialRuns } from '../serial-runs.js';
 
 const DAY_MS = 86_400_000;
 const MB = 1024 * 1024;
@@ -38,7 +39,7 @@ type Pressure = { reason: 'age'; cutoff: number } | { reason: 'count'; over: num
  */
 export class StoreRetention {
   private traceCount: number;
-  private running: Promise<number> | undefined;
+  private readonly runs = new SerialRuns();
   private lastAgeCheck = 0;
   private readonly statements = new Map<string, SqliteStatement>();
   private readonly deleteBatch: (ids: string[], sideCutoff: number | null, sideOldest: boolean) => number;
@@ -100,7 +101,7 @@ export class StoreRetention {
   /** After a write: follows the trace count and starts pruning when a bound is crossed. */
   afterWrite(newTraces: number, now = Date.now()): void {
     this.traceCount += newTraces;
-    if (this.running) return;
+    if (this.runs.busy) return;
     const checkAge = now - this.lastAgeCheck >= AGE_CHECK_MS;
     if (checkAge) this.lastAgeCheck = now;
     if (this.pressure(now, SIZE_HIGH_WATER, checkAge)) void this.prune(now);
@@ -111,12 +112,7 @@ export class StoreRetention {
    * number of traces deleted. A call while a run is going on runs again once it is done.
    */
   prune(now = Date.now()): Promise<number> {
-    const run = (this.running ?? Promise.resolve(0)).then(() => this.run(now));
-    this.running = run;
-    void run.finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
-    return run;
+    return this.runs.queue(() => this.run(now));
   }
 
   private async run(now: number): Promise<number> {
