@@ -1,4 +1,4 @@
-import type { TracingHealth } from '../../lib/index.js';
+import type { ExporterHealth, TracingHealth } from '../../lib/index.js';
 
 /** What the counting wrapper around the outage bench's exporter saw. */
 export interface ExporterCounts {
@@ -9,19 +9,9 @@ export interface ExporterCounts {
   succeededSpans: number;
 }
 
-/** The pipeline's counters of the one exporter, as `TracingService.health()` reports them. */
-export interface PipelineCounts {
-  started: number;
-  ended: number;
-  open: number;
-  exported: number;
-  /** Counted by the export queue where it drops a span (queue full, or ended after shutdown). */
-  dropped: number;
-  failed: number;
-  queued: number;
-  exporting: number;
-  failedExports: number;
-}
+/** The pipeline's counters of the one exporter, as `TracingService.health()` reports them (its span counts beside). */
+export type PipelineCounts = Pick<ExporterHealth, 'exported' | 'dropped' | 'failed' | 'queued' | 'exporting' | 'failedExports'> &
+  NonNullable<TracingHealth['spans']>;
 
 /** One figure that must equal another. */
 export interface CounterCheck {
