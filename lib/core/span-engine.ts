@@ -3,7 +3,7 @@ import { getRuntime } from './runtime.js';
 import { settle } from './result-tracing.js';
 import { fail, tryOpenSpan, type SpanSpec } from './span-lifecycle.js';
 
-export { markError, openSpan, type LiveSpan, type SpanOutcome, type SpanSpec } from './span-lifecycle.js';
+export { discardSpan, markError, openSpan, type LiveSpan, type SpanOutcome, type SpanSpec } from './span-lifecycle.js';
 
 /**
  * Runs `fn` inside a new span described by `spec` and ends the span exactly once, whatever `fn` returns:

@@ -7,6 +7,7 @@ import { addAttributionAttributes } from './attribution-attributes.js';
 import { conventionsInForce, getRuntime } from './runtime.js';
 import { reportOnce, safeExecute } from './safe-execute.js';
 import { safeStringify } from './serialize.js';
+import { discard } from './discarded-spans.js';
 import { describeThrown, type ThrownValue } from './thrown-value.js';
 import { getAttribution, getScope, mergeAttribution, NO_ATTRIBUTION, SpanScope, spanScopeContext, type Attribution, type SpanRole } from './span-scope.js';
 
@@ -240,6 +241,7 @@ function rollupAttributes(scope: SpanScope): Attributes {
 function finishSpan(spec: SpanSpec, scope: SpanScope, outcome: SpanOutcome, endTime: number | undefined): void {
   // A throwing span processor must not turn the user's successful call into a failure.
   safeExecute('span end', () => scope.span.end(endTime));
+  if (scope.discarded) return;
   const metrics = getRuntime().metrics;
   if (metrics !== undefined) {
     // No closure here: this runs for every span.
@@ -283,6 +285,15 @@ export function claim(live: LiveSpan): void {
 
 function cancelEvent(live: LiveSpan, reason: string, time?: number): void {
   safeExecute('cancellation recording', () => live.scope.span.addEvent('cancelled', { reason }, time));
+}
+
+/**
+ * Gives up the span of `scope`: it still ends, but is not exported, records no duration metric and reaches no
+ * span sink. For a span opened before it was known that it should not exist (see `discard`).
+ */
+export function discardSpan(scope: SpanScope): void {
+  scope.discarded = true;
+  safeExecute('span discard', () => discard(scope.span));
 }
 
 /** Exception event, ERROR status and `error.type`, for any thrown value (read once, never rethrown differently). */

@@ -72,6 +72,8 @@ export interface Attribution {
   jobId?: string;
 }
 
+const ATTRIBUTION_FIELDS: ReadonlyArray<keyof Attribution> = ['userId', 'sessionId', 'tenantId', 'workflowId', 'workflowName', 'jobId'];
+
 const SCOPE_KEY = createContextKey('ai_tracing:scope');
 const ATTRIBUTION_KEY = createContextKey('ai_tracing:attribution');
 
@@ -104,6 +106,8 @@ export class SpanScope {
   chunkCount = 0;
   /** `error.type` recorded on the span, if it failed (for the duration metrics). */
   errorType: string | undefined;
+  /** Given up before its end (`discardSpan`): not exported, no metric. */
+  discarded = false;
   /** HTTP status code answered, for request scopes. */
   statusCode: number | undefined;
   /** Agent name and task id of an agent task scope, inherited by its steps and tools. */
@@ -187,9 +191,20 @@ export function getAttribution(ctx: Context): Attribution {
   return (ctx.getValue(ATTRIBUTION_KEY) as Attribution | undefined) ?? NO_ATTRIBUTION;
 }
 
+/** `ctx` with `attribution` as it is (an object that reads its fields when asked, for one). */
+export function setAttribution(ctx: Context, attribution: Attribution): Context {
+  return ctx.setValue(ATTRIBUTION_KEY, attribution);
+}
+
 /** `ctx` with `attribution` merged over the attribution already there; undefined fields do not erase. */
 export function mergeAttribution(ctx: Context, attribution: Attribution): Context {
-  const merged: Attribution = { ...getAttribution(ctx) };
+  // Field by field, not spread: the attribution there may read its fields when asked (an HTTP request's).
+  const current = getAttribution(ctx);
+  const merged: Attribution = {};
+  for (const key of ATTRIBUTION_FIELDS) {
+    const value = current[key];
+    if (value !== undefined) merged[key] = value;
+  }
   for (const [key, value] of Object.entries(attribution) as Array<[keyof Attribution, unknown]>) {
     if (value !== undefined && value !== null && value !== '') merged[key] = String(value);
   }

@@ -7,6 +7,7 @@ import {
   SpanStatusCode,
   trace,
   TraceFlags,
+  type Attributes,
   type Context,
   type Span,
 } from '@opentelemetry/api';
@@ -15,29 +16,37 @@ import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { RequestReader } from '../config/tracing-options.interface.js';
 import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
-import { markError, type SpanSpec } from '../core/span-engine.js';
-import type { Attribution, SpanScope } from '../core/span-scope.js';
+import { discardSpan, markError, type SpanSpec } from '../core/span-engine.js';
+import { getAttribution, setAttribution, type Attribution, type SpanScope } from '../core/span-scope.js';
+import { addAttributionAttributes } from '../core/attribution-attributes.js';
 import { HttpAttributes } from '../semconv.js';
-import { redactQuery, requestAttributes, requestMethod, type HttpExchange } from './http-exchange.js';
+import { redactQuery, requestAttributes, requestMethod, routeTemplate, type HttpExchange } from './http-exchange.js';
 
 /**
- * One HTTP request from the moment the library first saw it: the trace its span joins, when it started and
- * whether its span exists yet. Recorded by the adapter's request hook on arrival, else by the interceptor.
+ * One HTTP request from the moment the library first saw it: the trace its span joins, its span once opened,
+ * and what is learnt of it on the way (the route, a handler error, a `@NoTrace()` handler). Recorded by the
+ * adapter's request hook on arrival, else by a hand-applied interceptor.
  */
 export interface HttpArrival {
   exchange: HttpExchange;
   /** Request path and query string (without `?`), read once. */
   target: { path: string; query: string | undefined };
+  /** The context active on arrival: what the app's code runs in when the request is not traced (`@NoTrace()`). */
+  outer: Context;
   /** Context the span starts in: the active one when a local span is active, else the `traceparent` headers'. */
   parent: Context;
   /** A span of this process active on arrival (the HTTP auto-instrumentation's SERVER span). */
   upstream: Span | undefined;
-  /** `performance.now()` on arrival, when the request hook saw it; the span is opened later but starts here. */
-  startTime: number | undefined;
   /** Settles once the answer has been sent or the connection closed. */
   done: ResponseDone;
-  /** `pending` until the span is opened (`traced`) or the handler turns out to be `@NoTrace` (`skipped`). */
+  /** `traced` once its span is open; `skipped` when the handler is `@NoTrace()` (its span is then discarded). */
   state: 'pending' | 'traced' | 'skipped';
+  /** The request span's scope, once open. */
+  scope: SpanScope | undefined;
+  /** The route the span is named after, once known. */
+  route: string | undefined;
+  /** What the handler (or a guard, pipe or interceptor) threw, as Nest's exception layer received it. */
+  handlerError: { error: unknown } | undefined;
 }
 
 /**
@@ -81,16 +90,10 @@ export class ResponseDone implements PromiseLike<void> {
 const arrivals = new WeakMap<object, HttpArrival>();
 
 /**
- * Records the arrival of `exchange` in the active context; `early` when seen before Nest routed it. The
- * parent is the active local span, else the `traceparent` headers, whose sampled flag is replaced by a local
- * decision unless `http.trustRemoteSampling`.
+ * Records the arrival of `exchange` in the active context. The parent is the active local span, else the
+ * `traceparent` headers, whose sampled flag is replaced by a local decision unless `http.trustRemoteSampling`.
  */
-export function arrive(
-  exchange: HttpExchange,
-  target: HttpArrival['target'],
-  early: boolean,
-  config: Pick<ResolvedTracingConfig, 'http' | 'sampleRate'>,
-): HttpArrival {
+export function arrive(exchange: HttpExchange, target: HttpArrival['target'], config: Pick<ResolvedTracingConfig, 'http' | 'sampleRate'>): HttpArrival {
   const active = context.active();
   const upstream = localActiveSpan(active);
   let parent = upstream ? active : propagation.extract(active, exchange.raw.headers);
@@ -98,11 +101,14 @@ export function arrive(
   const arrival: HttpArrival = {
     exchange,
     target,
+    outer: active,
     parent,
     upstream,
-    startTime: early ? performance.now() : undefined,
     done: new ResponseDone(exchange.response),
     state: 'pending',
+    scope: undefined,
+    route: undefined,
+    handlerError: undefined,
   };
   arrivals.set(exchange.raw, arrival);
   return arrival;
@@ -114,54 +120,103 @@ export function arrivalOf(request: unknown): HttpArrival | undefined {
   return arrivals.get((request as { raw?: object }).raw ?? request);
 }
 
+/** The arrival whose request span is `scope` (or encloses it), if any. */
+export function arrivalOfScope(scope: SpanScope | undefined): HttpArrival | undefined {
+  const http = scope?.closest('http');
+  return http ? scopeArrivals.get(http) : undefined;
+}
+
+const scopeArrivals = new WeakMap<SpanScope, HttpArrival>();
+
 /**
- * The span of a request: `{METHOD} {route}` (just `{METHOD}` without a route), SERVER under the caller, or
- * INTERNAL under an active upstream span, which is renamed after the route when it is a SERVER span. It ends
- * when the answer has been sent, with the final status code (after exception filters).
+ * The span of a request: `{METHOD} {route}` (just `{METHOD}` until a route is known: see `nameAfterRoute`),
+ * SERVER under the caller, or INTERNAL under an active upstream span, which is renamed after the route when it
+ * is a SERVER span. It ends when the answer has been sent, with the final status code (after exception filters).
  */
 export function requestSpanSpec(arrival: HttpArrival, route: string | undefined, options: ResolvedTracingConfig['http']): SpanSpec {
   const { exchange, upstream } = arrival;
   const method = requestMethod(exchange.raw);
   const { path, query } = arrival.target;
-  const name = `${method === '_OTHER' ? 'HTTP' : method}${route === undefined ? '' : ` ${route}`}`;
   const attributes = requestAttributes(exchange, method, route, path);
   if (query !== undefined && options.captureQuery) {
     attributes[HttpAttributes.URL_QUERY] = redactQuery(query, getRuntime().isSecretKey);
   }
-  const serverSpan = upstream && isServerSpan(upstream) ? upstream : undefined;
-  if (serverSpan) {
-    safeExecute('HTTP server span enrichment', () => {
-      serverSpan.updateName(name);
-      if (route !== undefined) serverSpan.setAttribute(HttpAttributes.ROUTE, route);
-    });
-  }
-  let handlerError: { error: unknown } | undefined;
+  arrival.route = route;
+  arrival.state = 'traced';
   return {
-    name,
+    name: spanName(method, route),
     role: 'http',
     kind: upstream ? SpanKind.INTERNAL : SpanKind.SERVER,
-    parent: arrival.parent,
-    startTime: arrival.startTime,
+    parent: withRequestAttribution(arrival.parent, exchange.request, options),
     attributes,
-    attribution: attribution(exchange.request, options),
     onStart: (scope) => {
-      if (options.traceResponseHeader) setTraceResponse(exchange, serverSpan ?? scope.span);
+      arrival.scope = scope;
+      scopeArrivals.set(scope, arrival);
+      if (route !== undefined) enrichUpstream(arrival, spanName(method, route), route);
+      if (options.traceResponseHeader) setTraceResponse(exchange, serverSpanOf(arrival) ?? scope.span);
     },
     // The handler failed, but the answer is not known yet: a filter may still turn it into a 4xx.
     onError: (_scope, error) => {
-      handlerError = { error };
+      arrival.handlerError ??= { error };
     },
     endAfter: () => arrival.done,
-    onEnd: (scope) => recordOutcome(scope, exchange, handlerError),
+    onEnd: (scope) => {
+      if (arrival.state === 'skipped') {
+        discardSpan(scope);
+        return;
+      }
+      const status = exchange.response.headersSent ? exchange.response.statusCode : undefined;
+      // The caller is known now, also when a guard authenticated it after the span opened.
+      if (scope.attribution instanceof RequestAttribution) scope.span.setAttributes(attributionAttributes(scope.attribution));
+      // Named at the end when no handler ran (a 404 never names a route: Nest answers it from a catch-all route).
+      if (arrival.route === undefined && status !== 404) nameAfterRoute(arrival, routeTemplate(exchange.request));
+      recordOutcome(scope, status, arrival.handlerError);
+    },
   };
 }
 
+function attributionAttributes(attribution: Attribution): Attributes {
+  const out: Attributes = {};
+  addAttributionAttributes(out, attribution);
+  return out;
+}
+
+/** Names the request span (and an upstream SERVER span) after `route`, with `http.route`; no-op without a route. */
+export function nameAfterRoute(arrival: HttpArrival, route: string | undefined): void {
+  const scope = arrival.scope;
+  if (route === undefined || route === arrival.route || !scope) return;
+  arrival.route = route;
+  const name = spanName(requestMethod(arrival.exchange.raw), route);
+  scope.span.updateName(name);
+  scope.span.setAttribute(HttpAttributes.ROUTE, route);
+  enrichUpstream(arrival, name, route);
+}
+
+function spanName(method: string, route: string | undefined): string {
+  const verb = method === '_OTHER' ? 'HTTP' : method;
+  return route === undefined ? verb : `${verb} ${route}`;
+}
+
+/** The upstream span when it is a SERVER span (the HTTP auto-instrumentation's). */
+function serverSpanOf(arrival: HttpArrival): Span | undefined {
+  const upstream = arrival.upstream;
+  return upstream && isServerSpan(upstream) ? upstream : undefined;
+}
+
+/** Names an upstream SERVER span after the route, which that instrumentation cannot know. */
+function enrichUpstream(arrival: HttpArrival, name: string, route: string): void {
+  const serverSpan = serverSpanOf(arrival);
+  if (!serverSpan) return;
+  safeExecute('HTTP server span enrichment', () => {
+    serverSpan.updateName(name);
+    serverSpan.setAttribute(HttpAttributes.ROUTE, route);
+  });
+}
+
 /** Status code, span status and error details from the answer actually sent. */
-function recordOutcome(scope: SpanScope, exchange: HttpExchange, handlerError: { error: unknown } | undefined): void {
+function recordOutcome(scope: SpanScope, status: number | undefined, handlerError: { error: unknown } | undefined): void {
   const span = scope.span;
-  const response = exchange.response;
-  // Without headers sent the client left (or the server gave up) before any answer: no status code to report.
-  const status = response.headersSent ? response.statusCode : undefined;
+  // Without headers sent (status undefined) the client left, or the server gave up, before any answer.
   scope.statusCode = status;
   if (status !== undefined) span.setAttribute(HttpAttributes.RESPONSE_STATUS_CODE, status);
   // 4xx answers are the client's fault: not errors of a server-side span.
@@ -212,14 +267,51 @@ function isServerSpan(span: Span): boolean {
   return (span as unknown as { kind?: unknown }).kind === SpanKind.SERVER;
 }
 
-/** What the `http` readers say about the caller; undefined without readers, so no context is derived for nothing. */
-function attribution(request: unknown, options: ResolvedTracingConfig['http']): Attribution | undefined {
-  if (!options.userId && !options.tenantId && !options.sessionId) return undefined;
-  return {
-    userId: readRequest('http.userId', options.userId, request),
-    tenantId: readRequest('http.tenantId', options.tenantId, request),
-    sessionId: readRequest('http.sessionId', options.sessionId, request),
-  };
+/**
+ * The caller as the `http` readers describe it, read from the request when first asked for and kept once known:
+ * the span opens on arrival, before a guard has authenticated the request (`request.user`), while the spans
+ * below it (and their cost) are made once it has. Undefined without readers, so nothing is done for nothing.
+ */
+class RequestAttribution implements Attribution {
+  private user: string | undefined;
+  private tenant: string | undefined;
+  private session: string | undefined;
+
+  constructor(
+    private readonly request: unknown,
+    private readonly options: ResolvedTracingConfig['http'],
+    private readonly base: Attribution,
+  ) {}
+
+  get userId(): string | undefined {
+    return (this.user ??= readRequest('http.userId', this.options.userId, this.request)) ?? this.base.userId;
+  }
+
+  get tenantId(): string | undefined {
+    return (this.tenant ??= readRequest('http.tenantId', this.options.tenantId, this.request)) ?? this.base.tenantId;
+  }
+
+  get sessionId(): string | undefined {
+    return (this.session ??= readRequest('http.sessionId', this.options.sessionId, this.request)) ?? this.base.sessionId;
+  }
+
+  get workflowId(): string | undefined {
+    return this.base.workflowId;
+  }
+
+  get workflowName(): string | undefined {
+    return this.base.workflowName;
+  }
+
+  get jobId(): string | undefined {
+    return this.base.jobId;
+  }
+}
+
+/** `parent` carrying the caller's attribution as the `http` readers will read it; `parent` itself without readers. */
+function withRequestAttribution(parent: Context, request: unknown, options: ResolvedTracingConfig['http']): Context {
+  if (!options.userId && !options.tenantId && !options.sessionId) return parent;
+  return setAttribution(parent, new RequestAttribution(request, options, getAttribution(parent)));
 }
 
 function readRequest(label: string, reader: RequestReader<string> | undefined, request: unknown): string | undefined {

@@ -1,10 +1,9 @@
 import type { Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { RpcTracingInterceptor } from '../microservices/rpc-tracing.interceptor.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { HttpRequestHook } from './http-request.hook.js';
-import { HttpTracingInterceptor } from './http-tracing.interceptor.js';
 import { TracingInterceptor } from './tracing.interceptor.js';
 import { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
@@ -22,12 +21,11 @@ export const TRACING_INTERCEPTOR_PROVIDERS: Provider[] = [
   HttpRequestHook,
   {
     provide: APP_INTERCEPTOR,
-    inject: [TRACING_CONFIG, Reflector, HttpAdapterHost],
-    useFactory: (config: ResolvedTracingConfig, reflector: Reflector, adapterHost: HttpAdapterHost): TracingInterceptor | null => {
-      const http = config.enabled && config.http.enabled ? new HttpTracingInterceptor(config, reflector, adapterHost) : undefined;
+    inject: [TRACING_CONFIG, Reflector],
+    useFactory: (config: ResolvedTracingConfig, reflector: Reflector): TracingInterceptor | null => {
       const ws = config.enabled && config.websocket.enabled ? new WsTracingInterceptor(config, reflector) : undefined;
       const rpc = config.enabled && config.microservices.enabled ? new RpcTracingInterceptor(reflector) : undefined;
-      return http || ws || rpc ? new TracingInterceptor(http, ws, rpc) : null;
+      return ws || rpc ? new TracingInterceptor(ws, rpc) : null;
     },
   },
 ];

@@ -1,5 +1,6 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { isDiscarded } from '../core/discarded-spans.js';
 import type { ExportQueue } from './export-queue.js';
 
 /**
@@ -24,7 +25,14 @@ export class ExportPipelineProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) {
+      // Sampled at its start, given up since: as if it had never started.
+      if (isDiscarded(span)) {
+        this.started--;
+        this.open--;
+      }
+      return;
+    }
     this.ended++;
     this.open--;
     const queues = this.queues;

@@ -5,6 +5,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AttributionAttributes, HttpAttributes } from '../../lib/index.js';
 import { header } from '../support/http.js';
 import { createTracedApp, parentOf, PLATFORMS, spanNamed, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
@@ -14,6 +15,26 @@ import { EventFeed } from './fixtures/event-feed.js';
 import { InternalController, ItemsController, OpsController } from './fixtures/http.controllers.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+
+/** Express middleware reading the request body from its stream events, then passing the request on. */
+function readBodyByHand(request: IncomingMessage, _response: ServerResponse, next: () => void): void {
+  let bytes = 0;
+  request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  request.on('end', () => next());
+}
+
+/** POSTs `first`, then `second` 50 ms later (so the two arrive on separate socket events); resolves the status. */
+function postInTwoParts(url: string, first: string, second: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('error', reject);
+    request.write(first);
+    setTimeout(() => request.end(second), 50);
+  });
+}
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
 
 for (const platform of PLATFORMS) {
@@ -34,6 +55,8 @@ for (const platform of PLATFORMS) {
         configure: (app) => {
           app.setGlobalPrefix('api');
           app.enableVersioning({ type: VersioningType.URI });
+          // A body read by hand, as upload middleware does: it goes on from a socket event, outside the request.
+          if (platform === 'express') app.use('/api/v1/items/upload', readBodyByHand);
         },
       });
     });
@@ -188,6 +211,50 @@ for (const platform of PLATFORMS) {
         spans.map((s) => s.name),
         ['GET /api/v1/items/:id'],
       );
+    });
+
+    it('keeps a request with a body in its context across the body parser, its body sent in two parts', async () => {
+      // The second part arrives later, on a socket event of its own: the parser's callbacks run outside the request.
+      const answered = new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${traced.url}/api/v1/items/ask`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant': 'acme' } }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode, body }));
+        });
+        request.on('error', reject);
+        request.write('{"question":');
+        setTimeout(() => request.end('"in two parts"}'), 50);
+      });
+      assert.deepEqual(await within(answered, 'the POST answer'), { status: 201, body: '{"answer":"echo: in two parts"}' });
+      const spans = await waitForSpans(traced.spans, (all) => all.some((s) => s.name === 'POST /api/v1/items/ask'));
+      const request = spanNamed(spans, 'POST /api/v1/items/ask');
+      const workflow = spanNamed(spans, 'invoke_workflow answer');
+      assert.equal(parentOf(spans, workflow), request);
+      assert.equal(parentOf(spans, spanNamed(spans, 'chat gpt-4o-mini')), workflow);
+      for (const span of [request, workflow]) assert.equal(span.attributes[AttributionAttributes.USER_ID], 'u-42', span.name);
+    });
+
+    it('keeps a request in its context across a middleware that reads its body by hand', { skip: platform !== 'express' }, async () => {
+      assert.equal(await within(postInTwoParts(`${traced.url}/api/v1/items/upload`, 'abc', 'def'), 'the upload answer'), 201);
+      const spans = await waitForSpans(traced.spans, (all) => all.some((s) => s.name === 'POST /api/v1/items/upload'));
+      assert.equal(parentOf(spans, spanNamed(spans, 'invoke_workflow answer')), spanNamed(spans, 'POST /api/v1/items/upload'));
+    });
+
+    it('exports no span and answers no traceresponse for a @NoTrace handler, and keeps the spans of the services it calls, as roots', async () => {
+      const response = await fetch(`${traced.url}/api/v1/items/quiet-ask`, { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+      assert.deepEqual(await response.json(), { answer: 'echo: shh' });
+      assert.equal(response.headers.get('traceresponse'), null);
+      await fetch(`${traced.url}/api/v1/items/7`);
+      const spans = await waitForSpans(traced.spans, (all) => all.some((s) => s.name === 'GET /api/v1/items/:id'));
+      assert.deepEqual(spans.map((s) => s.name).sort(), ['GET /api/v1/items/:id', 'chat gpt-4o-mini', 'invoke_workflow answer']);
+      const workflow = spanNamed(spans, 'invoke_workflow answer');
+      assert.equal(workflow.parentSpanContext, undefined);
+      assert.notEqual(workflow.spanContext().traceId, TRACE_ID);
+      // The pipeline's counters take the given-up span back: everything started was exported or is on its way.
+      const health = traced.tracing.health();
+      assert.equal(health.spans?.open, 0);
+      assert.equal(health.spans?.started, health.spans?.ended);
     });
 
     it('attributes nested library spans to the user a guard authenticated and the tenant header', async () => {
