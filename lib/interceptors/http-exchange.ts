@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import { HttpAttributes } from '../semconv.js';
 import { splitTarget } from './request-path.js';
 
@@ -27,6 +27,9 @@ const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'P
 
 /** The exchange of a framework request/response pair (Express `req`/`res`, Fastify `request`/`reply`). */
 export function exchangeOf(request: unknown, response: unknown): HttpExchange | undefined {
+  // Express's request and response are Node's own (a cheap prototype check); Fastify's wrap them as `raw`. A
+  // missing property read on an Express object walks its long prototype chain: asked only when needed.
+  if (request instanceof IncomingMessage && response instanceof ServerResponse) return { request, raw: request, response };
   const raw = (request as FrameworkRequest | undefined)?.raw ?? request;
   const rawResponse = (response as { raw?: unknown } | undefined)?.raw ?? response;
   if (!isNodeRequest(raw) || !isNodeResponse(rawResponse)) return undefined;

@@ -15,7 +15,7 @@ import type { ServerResponse } from 'node:http';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { RequestReader } from '../config/tracing-options.interface.js';
 import { getRuntime } from '../core/runtime.js';
-import { safeExecute } from '../core/safe-execute.js';
+import { reportOnce, safeExecute } from '../core/safe-execute.js';
 import { discardSpan, markError, type SpanSpec } from '../core/span-engine.js';
 import { getAttribution, setAttribution, type Attribution, type SpanScope } from '../core/span-scope.js';
 import { addAttributionAttributes } from '../core/attribution-attributes.js';
@@ -147,7 +147,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
     name: spanName(method, route),
     role: 'http',
     kind: upstream ? SpanKind.INTERNAL : SpanKind.SERVER,
-    parent: withRequestAttribution(arrival.parent, exchange.request, options),
+    parent: withRequestAttribution(arrival.parent, arrival, options),
     attributes,
     onStart: (scope) => {
       arrival.scope = scope;
@@ -278,21 +278,33 @@ class RequestAttribution implements Attribution {
   private session: string | undefined;
 
   constructor(
-    private readonly request: unknown,
+    private readonly arrival: HttpArrival,
     private readonly options: ResolvedTracingConfig['http'],
     private readonly base: Attribution,
   ) {}
 
   get userId(): string | undefined {
-    return (this.user ??= readRequest('http.userId', this.options.userId, this.request)) ?? this.base.userId;
+    return (this.user ??= this.read('http.userId', this.options.userId)) ?? this.base.userId;
   }
 
   get tenantId(): string | undefined {
-    return (this.tenant ??= readRequest('http.tenantId', this.options.tenantId, this.request)) ?? this.base.tenantId;
+    return (this.tenant ??= this.read('http.tenantId', this.options.tenantId)) ?? this.base.tenantId;
   }
 
   get sessionId(): string | undefined {
-    return (this.session ??= readRequest('http.sessionId', this.options.sessionId, this.request)) ?? this.base.sessionId;
+    return (this.session ??= this.read('http.sessionId', this.options.sessionId)) ?? this.base.sessionId;
+  }
+
+  /** What `reader` says once Nest has routed the request or it was answered (before, no guard has run: not asked). */
+  private read(label: string, reader: RequestReader<string> | undefined): string | undefined {
+    if (!reader || (this.arrival.route === undefined && !this.arrival.done.settled)) return undefined;
+    try {
+      const value = reader(this.arrival.exchange.request);
+      return value === undefined || value === null ? undefined : String(value);
+    } catch (error) {
+      reportOnce(label, error);
+      return undefined;
+    }
   }
 
   get workflowId(): string | undefined {
@@ -309,13 +321,7 @@ class RequestAttribution implements Attribution {
 }
 
 /** `parent` carrying the caller's attribution as the `http` readers will read it; `parent` itself without readers. */
-function withRequestAttribution(parent: Context, request: unknown, options: ResolvedTracingConfig['http']): Context {
+function withRequestAttribution(parent: Context, arrival: HttpArrival, options: ResolvedTracingConfig['http']): Context {
   if (!options.userId && !options.tenantId && !options.sessionId) return parent;
-  return setAttribution(parent, new RequestAttribution(request, options, getAttribution(parent)));
-}
-
-function readRequest(label: string, reader: RequestReader<string> | undefined, request: unknown): string | undefined {
-  if (!reader) return undefined;
-  const value = safeExecute(label, () => reader(request));
-  return value === undefined || value === null ? undefined : String(value);
+  return setAttribution(parent, new RequestAttribution(arrival, options, getAttribution(parent)));
 }
