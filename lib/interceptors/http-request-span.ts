@@ -45,6 +45,8 @@ export interface HttpArrival {
   scope: SpanScope | undefined;
   /** The route the span is named after, once known. */
   route: string | undefined;
+  /** The attributes the span was opened with: the duration metric reads its labels (`http.route`) from them at the end. */
+  attributes: Attributes | undefined;
   /** What the handler (or a guard, pipe or interceptor) threw, as Nest's exception layer received it. */
   handlerError: { error: unknown } | undefined;
 }
@@ -108,6 +110,7 @@ export function arrive(exchange: HttpExchange, target: HttpArrival['target'], co
     state: 'pending',
     scope: undefined,
     route: undefined,
+    attributes: undefined,
     handlerError: undefined,
   };
   arrivals.set(exchange.raw, arrival);
@@ -142,6 +145,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
     attributes[HttpAttributes.URL_QUERY] = redactQuery(query, getRuntime().isSecretKey);
   }
   arrival.route = route;
+  arrival.attributes = attributes;
   arrival.state = 'traced';
   return {
     name: spanName(method, route),
@@ -189,6 +193,8 @@ export function nameAfterRoute(arrival: HttpArrival, route: string | undefined):
   const name = spanName(requestMethod(arrival.exchange.raw), route);
   scope.span.updateName(name);
   scope.span.setAttribute(HttpAttributes.ROUTE, route);
+  // The span copied them when it started; the metric's labels are read from this object at the end.
+  if (arrival.attributes) arrival.attributes[HttpAttributes.ROUTE] = route;
   enrichUpstream(arrival, name, route);
 }
 
