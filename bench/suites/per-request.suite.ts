@@ -74,6 +74,8 @@ export interface PerRequestRow {
 
 interface SinkCounts {
   spans: number;
+  /** Export requests received. */
+  exports: number;
   byScope: Record<string, number>;
   weight: Record<string, { attributesPerSpan: number; bytesPerSpan: number }>;
 }
@@ -244,6 +246,9 @@ export async function runPerRequest(ctx: BenchContext): Promise<unknown> {
         .filter((r) => r.id === 'auto-instrumentation' && !('@opentelemetry/instrumentation-nestjs-core' in r.spansByScope))
         .map(() => '@opentelemetry/instrumentation-nestjs-core: enabled, 0 spans (it patches @nestjs/core < 12 only)'),
       // Per scenario: a scope's weight can differ from one scenario to another (merged, only the last one showed).
+      ...rows
+        .filter((r) => (counts[r.id]?.exports ?? 0) > 0)
+        .map((r) => `${r.id}: ${Math.round(counts[r.id]!.spans / counts[r.id]!.exports)} spans per export request`),
       ...rows.flatMap((r) =>
         Object.entries(r.spanWeight).map(([scope, w]) => `${r.id}, ${scope}: ${w.attributesPerSpan} attributes, ${w.bytesPerSpan} bytes (OTLP protobuf) per span`),
       ),
