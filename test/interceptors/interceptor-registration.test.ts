@@ -18,6 +18,7 @@ import {
   LoudEchoController,
   ManualIoGateway,
   MixedController,
+  PingPatternController,
   QuietEchoController,
   StatusController,
 } from './fixtures/registration.controllers.js';
@@ -49,27 +50,34 @@ for (const platform of PLATFORMS) {
       return apps.boot(options);
     }
 
-    it('registers one global interceptor by default and with only websocket or only microservices on, none with only http', async () => {
+    it('registers no global interceptor for an HTTP-only app, whose requests are traced from the adapter hooks', async () => {
+      const app = await start({ controllers: [OpsController] });
+      assert.deepEqual(globalInterceptors(app.app), []);
+      assert.equal((await fetch(`${app.url}/health`)).status, 200);
+      assert.deepEqual(names(await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'))), ['GET /health']);
+    });
+
+    it('registers one global interceptor for an app with a gateway or message handlers, none when their tracing is off', async () => {
       const off = { enabled: false };
-      for (const [tracing, count] of [
-        [{}, 1],
-        [{ websocket: off, microservices: off }, 0],
-        [{ http: off, microservices: off }, 1],
-        [{ http: off, websocket: off }, 1],
-      ] satisfies Array<[TracingModuleOptions, number]>) {
-        const app = await start({ controllers: [OpsController], tracing });
-        assert.equal(globalInterceptors(app.app).length, count, JSON.stringify(tracing));
-        // HTTP is traced without it, from the adapter's hooks.
-        if (tracing.http === undefined) {
-          assert.equal((await fetch(`${app.url}/health`)).status, 200);
-          await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'));
-        }
+      const gateway: TracedAppOptions = { providers: [AssistantService, IoJobsGateway], configure: (a) => void a.useWebSocketAdapter(new IoAdapter(a)) };
+      const patterns: TracedAppOptions = { controllers: [PingPatternController] };
+      for (const [label, options, tracing, count] of [
+        ['gateway', gateway, {}, 1],
+        ['gateway, websocket off', gateway, { websocket: off }, 0],
+        ['gateway, microservices off', gateway, { microservices: off }, 1],
+        ['message handlers', patterns, {}, 1],
+        ['message handlers, microservices off', patterns, { microservices: off }, 0],
+        ['message handlers, websocket off', patterns, { websocket: off }, 1],
+      ] satisfies Array<[string, TracedAppOptions, TracingModuleOptions, number]>) {
+        const app = await start({ ...options, tracing });
+        assert.equal(globalInterceptors(app.app).length, count, label);
         await app.close();
       }
     });
 
     it('registers no global interceptor when tracing is disabled', async () => {
-      const boot = (tracing: TracingModuleOptions) => start({ controllers: [OpsController], tracing });
+      const boot = (tracing: TracingModuleOptions) =>
+        start({ controllers: [OpsController], providers: [AssistantService, IoJobsGateway], configure: (a) => void a.useWebSocketAdapter(new IoAdapter(a)), tracing });
       const health = async (app: TracedApp, interceptors: number) => {
         assert.equal(globalInterceptors(app.app).length, interceptors);
         assert.equal((await fetch(`${app.url}/health`)).status, 200);
