@@ -1,27 +1,16 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { RpcTracingInterceptor } from '../microservices/rpc-tracing.interceptor.js';
 import type { HttpTracingInterceptor } from './http-tracing.interceptor.js';
-import type { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
 /**
- * The one global interceptor `TracingModule` registers: hands HTTP requests to the HTTP tracing, gateway
- * messages to the WebSocket tracing and microservice messages to the RPC tracing (whichever is on). One, not
- * one per transport: Nest runs every request through an RxJS pipeline per global interceptor, a fixed cost
- * that each extra one adds again. HTTP is tested first, so the other transports cost it nothing.
+ * The global interceptor `TracingModule` registers when `http` tracing is on: hands HTTP requests to the HTTP
+ * tracing and lets everything else through. Gateway messages and microservice messages are not traced here:
+ * their interceptors sit on the gateway classes and handler methods (`MessageInterceptorsRegistrar`).
  */
 export class TracingInterceptor implements NestInterceptor {
-  constructor(
-    private readonly http: HttpTracingInterceptor | undefined,
-    private readonly ws: WsTracingInterceptor | undefined,
-    private readonly rpc?: RpcTracingInterceptor,
-  ) {}
+  constructor(private readonly http: HttpTracingInterceptor) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const type = ctx.getType();
-    if (type === 'http' && this.http) return this.http.intercept(ctx, next);
-    if (type === 'ws' && this.ws) return this.ws.intercept(ctx, next);
-    if (type === 'rpc' && this.rpc) return this.rpc.intercept(ctx, next);
-    return next.handle();
+    return ctx.getType() === 'http' ? this.http.intercept(ctx, next) : next.handle();
   }
 }
