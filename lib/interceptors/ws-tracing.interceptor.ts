@@ -37,9 +37,10 @@ const tracedMessages = new WeakSet<object>();
  * A thrown `WsException` (or any error) marks the span ERROR; Nest's exception filter still sends the client
  * its `exception` event.
  *
- * Applied to every gateway by `TracingModule` (`websocket.enabled`, default true): Nest 12 applies global
- * (`APP_INTERCEPTOR`) interceptors to gateway handlers too. Usable by hand with
- * `@UseInterceptors(WsTracingInterceptor)` when the global one is off.
+ * Applied to every `@WebSocketGateway` class by `TracingModule` (`websocket.enabled`, default true), at bootstrap,
+ * as the first of the class's interceptors (not globally: HTTP requests do not go through it). Usable by hand
+ * with `@UseInterceptors(WsTracingInterceptor)` when `websocket.enabled` is off; next to ours, a message is
+ * traced once.
  */
 @Injectable()
 export class WsTracingInterceptor implements NestInterceptor {
@@ -56,7 +57,7 @@ export class WsTracingInterceptor implements NestInterceptor {
     if (matchesAny(event, this.config.websocket.ignoreEvents)) return next.handle();
     const client = ws.getClient<unknown>();
     const payload = ws.getData<unknown>();
-    // A hand-applied interceptor next to the global one: the message is traced once.
+    // A hand-applied interceptor next to the one TracingModule attaches: the message is traced once.
     if (tracedMessages.has(ctx.getArgs())) return next.handle();
     tracedMessages.add(ctx.getArgs());
 

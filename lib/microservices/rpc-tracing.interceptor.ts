@@ -10,7 +10,7 @@ import { extractContext } from '../propagation/context-carrier.js';
 import { MessagingAttributes } from '../semconv.js';
 import { describeRpcMessage } from './rpc-message.js';
 
-/** Argument arrays of messages already traced (a hand-applied interceptor next to the global one). */
+/** Argument arrays of messages already traced (a hand-applied interceptor next to the one TracingModule attaches). */
 const tracedMessages = new WeakSet<object>();
 
 /**
@@ -25,8 +25,12 @@ const tracedMessages = new WeakSet<object>();
  * Redis, message headers on NATS and RabbitMQ), with its attribution when `propagation.attribution` accepts it; a
  * message without one starts a new trace. Never the context of the connection it arrived on.
  *
- * Applied to every handler by `TracingModule` (`microservices.enabled`, default true). Usable by hand with
- * `@UseInterceptors(RpcTracingInterceptor)` when the global one is off.
+ * Applied to every `@MessagePattern`/`@EventPattern` handler method by `TracingModule` (`microservices.enabled`,
+ * default true), at bootstrap, as the first of the method's interceptors (not globally: HTTP requests do not go
+ * through it, and a hybrid app's connected microservice is traced without `inheritAppConfig`). A class-level
+ * `@UseInterceptors()` of the controller therefore runs outside the span. Usable by hand with
+ * `@UseInterceptors(RpcTracingInterceptor)` when `microservices.enabled` is off; next to ours, a message is
+ * traced once.
  */
 @Injectable()
 export class RpcTracingInterceptor implements NestInterceptor {

@@ -1,12 +1,17 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { APP_INTERCEPTOR, ModulesContainer } from '@nestjs/core';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { ClientTCP, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { HttpAttributes, type TracingModuleOptions } from '../../lib/index.js';
+import { lastValueFrom } from 'rxjs';
+import { HttpAttributes, RpcTracingInterceptor, WsTracingInterceptor, type TracingModuleOptions } from '../../lib/index.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
 import { configuredBy } from '../support/config-service.js';
 import { spansExportedBy } from '../support/recording-exporter.js';
@@ -16,9 +21,10 @@ import { ManualController, OpsController } from './fixtures/http.controllers.js'
 import { IoJobsGateway } from './fixtures/jobs.gateway.js';
 import {
   LoudEchoController,
+  HybridHandlers,
   ManualIoGateway,
   MixedController,
-  PingPatternController,
+  QuietIoGateway,
   QuietEchoController,
   StatusController,
 } from './fixtures/registration.controllers.js';
@@ -50,40 +56,27 @@ for (const platform of PLATFORMS) {
       return apps.boot(options);
     }
 
-    it('registers no global interceptor for an HTTP-only app, whose requests are traced from the adapter hooks', async () => {
-      const app = await start({ controllers: [OpsController] });
-      assert.deepEqual(globalInterceptors(app.app), []);
-      assert.equal((await fetch(`${app.url}/health`)).status, 200);
-      assert.deepEqual(names(await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'))), ['GET /health']);
-    });
-
-    it('registers one global interceptor for an app with a gateway or message handlers, none when their tracing is off', async () => {
+    it('registers no global interceptor, whatever is on, and traces HTTP requests from the adapter hooks', async () => {
       const off = { enabled: false };
-      const gateway: TracedAppOptions = { providers: [AssistantService, IoJobsGateway], configure: (a) => void a.useWebSocketAdapter(new IoAdapter(a)) };
-      const patterns: TracedAppOptions = { controllers: [PingPatternController] };
-      for (const [label, options, tracing, count] of [
-        ['gateway', gateway, {}, 1],
-        ['gateway, websocket off', gateway, { websocket: off }, 0],
-        ['gateway, microservices off', gateway, { microservices: off }, 1],
-        ['message handlers', patterns, {}, 1],
-        ['message handlers, microservices off', patterns, { microservices: off }, 0],
-        ['message handlers, websocket off', patterns, { websocket: off }, 1],
-      ] satisfies Array<[string, TracedAppOptions, TracingModuleOptions, number]>) {
-        const app = await start({ ...options, tracing });
-        assert.equal(globalInterceptors(app.app).length, count, label);
+      for (const tracing of [{}, { websocket: off, microservices: off }, { http: off, microservices: off }, { http: off, websocket: off }] satisfies TracingModuleOptions[]) {
+        const app = await start({ controllers: [OpsController], tracing });
+        assert.deepEqual(globalInterceptors(app.app), [], JSON.stringify(tracing));
+        assert.equal((await fetch(`${app.url}/health`)).status, 200);
+        if (tracing.http === undefined) {
+          assert.deepEqual(names(await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'))), ['GET /health']);
+        }
         await app.close();
       }
     });
 
-    it('registers no global interceptor when tracing is disabled', async () => {
-      const boot = (tracing: TracingModuleOptions) =>
-        start({ controllers: [OpsController], providers: [AssistantService, IoJobsGateway], configure: (a) => void a.useWebSocketAdapter(new IoAdapter(a)), tracing });
-      const health = async (app: TracedApp, interceptors: number) => {
-        assert.equal(globalInterceptors(app.app).length, interceptors);
+    it('traces nothing when tracing is disabled', async () => {
+      const boot = (tracing: TracingModuleOptions) => start({ controllers: [OpsController], tracing });
+      const health = async (app: TracedApp) => {
+        assert.deepEqual(globalInterceptors(app.app), []);
         assert.equal((await fetch(`${app.url}/health`)).status, 200);
       };
-      assert.deepEqual(await spansExportedBy(boot, {}, (app) => health(app, 1)), ['GET /health'], 'control: tracing on');
-      assert.deepEqual(await spansExportedBy(boot, { enabled: false }, (app) => health(app, 0)), []);
+      assert.deepEqual(await spansExportedBy(boot, {}, health), ['GET /health'], 'control: tracing on');
+      assert.deepEqual(await spansExportedBy(boot, { enabled: false }, health), []);
     });
 
     it('registers no global interceptor and traces no request with http, websocket and microservices off', async () => {
@@ -101,7 +94,7 @@ for (const platform of PLATFORMS) {
       assert.deepEqual(names(spans), ['GET /manual/:id']);
     });
 
-    it('traces a request once when a controller applies HttpTracingInterceptor next to the global one', async () => {
+    it('traces a request once when a controller applies HttpTracingInterceptor next to the module\'s own HTTP tracing', async () => {
       const app = await start({ controllers: [ManualController, OpsController] });
       assert.equal((await fetch(`${app.url}/manual/1`)).status, 200);
       assert.equal((await fetch(`${app.url}/manual/2`)).status, 200);
@@ -164,8 +157,9 @@ describe('HTTP and WebSocket tracing switched separately (socket.io)', () => {
       assert.deepEqual(names(spans), ['GET /health']);
     });
 
-    it(`with http off (${how}) traces gateway messages but not HTTP requests`, async () => {
+    it(`with http off (${how}) traces gateway messages but not HTTP requests, with no global interceptor`, async () => {
       const { app, client } = await start({ providers: [AssistantService, IoJobsGateway], ...(await off('http')) });
+      assert.deepEqual(globalInterceptors(app.app), []);
       assert.equal((await fetch(`${app.url}/health`)).status, 200);
       assert.equal((await fetch(`${app.url}/no-such-route`)).status, 404);
       assert.equal(await client.request('ping', {}, 'pong'), 'ok');
@@ -174,13 +168,103 @@ describe('HTTP and WebSocket tracing switched separately (socket.io)', () => {
     });
   }
 
-  it('traces a message once when a gateway applies WsTracingInterceptor next to the global one', async () => {
+  it('traces no message of a @NoTrace gateway, with http on or off', async () => {
+    for (const tracing of [{}, { http: { enabled: false } }] satisfies TracingModuleOptions[]) {
+      const { app, client } = await start({ controllers: [ManualController], providers: [QuietIoGateway], tracing });
+      assert.equal(await client.request('ping', {}, 'pong'), 'ok');
+      assert.equal(await client.request('ping', {}, 'pong'), 'ok');
+      // The hand-traced route is traced with http on or off: its span marks the messages as handled.
+      assert.equal((await fetch(`${app.url}/manual/1`)).status, 200);
+      const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /manual/:id'));
+      assert.deepEqual(names(spans), ['GET /manual/:id'], JSON.stringify(tracing));
+      await app.close();
+    }
+  });
+
+  it('traces a message once when a gateway applies WsTracingInterceptor next to the one TracingModule attaches', async () => {
     const { app, client } = await start({ providers: [ManualIoGateway] });
     assert.equal(await client.request('ping', {}, 'pong'), 'ok');
     assert.equal(await client.request('ping', {}, 'pong'), 'ok');
     await fetch(`${app.url}/health`);
     const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /health'));
     assert.deepEqual(names(spans), ['GET /health', 'websocket ping', 'websocket ping']);
+  });
+});
+
+/**
+ * A hybrid app (HTTP + TCP microservice) connected WITHOUT `inheritAppConfig`: global interceptors do not reach
+ * its message handlers, the RPC tracing attached to each handler method does.
+ */
+describe('Message handlers of a hybrid app connected without inheritAppConfig', () => {
+  const apps = tracedAppPerTest({
+    controllers: [HybridHandlers],
+    configure: async (app) => {
+      app.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } });
+      await app.startAllMicroservices();
+    },
+  });
+
+  async function start(tracing: TracingModuleOptions): Promise<{ app: TracedApp; client: ClientTCP }> {
+    const app = await apps.boot({ tracing });
+    const [microservice] = app.app.getMicroservices();
+    const port = (microservice!.unwrap<Server>().address() as AddressInfo).port;
+    const client = new ClientTCP({ host: '127.0.0.1', port });
+    apps.defer(() => client.close());
+    return { app, client };
+  }
+
+  /** Spans of handled messages and requests (the ClientTCP's own spans left out). */
+  const served = (spans: ReadableSpan[]): string[] =>
+    names(spans.filter((s) => s.kind !== SpanKind.CLIENT && s.kind !== SpanKind.PRODUCER));
+
+  for (const [label, tracing] of [
+    ['http on', {}],
+    ['http off', { http: { enabled: false } }],
+  ] satisfies Array<[string, TracingModuleOptions]>) {
+    it(`traces @MessagePattern and @EventPattern handlers, not @NoTrace ones, a hand-applied interceptor once (${label})`, async () => {
+      const { app, client } = await start(tracing);
+      assert.deepEqual(globalInterceptors(app.app), []);
+      assert.equal(await lastValueFrom(client.send('sum', [1, 2, 3])), 6);
+      assert.equal(await lastValueFrom(client.send('quiet', {})), 'quiet');
+      assert.equal(await lastValueFrom(client.send('manual', {})), 'manual');
+      await lastValueFrom(client.emit('noted', {}));
+      assert.deepEqual(await (await fetch(`${app.url}/hybrid/health`)).json(), { ok: true });
+      const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'process noted') && all.some((s) => s.name === 'rpc manual'));
+      assert.deepEqual(served(spans), [...('http' in tracing ? [] : ['GET /hybrid/health']), 'process noted', 'rpc manual', 'rpc sum']);
+    });
+  }
+
+  it('traces nothing with microservices off; attaches nothing to the handlers', async () => {
+    const { app, client } = await start({ microservices: { enabled: false }, http: { enabled: false } });
+    assert.equal(await lastValueFrom(client.send('sum', [1, 2])), 3);
+    assert.equal(await lastValueFrom(client.send('manual', {})), 'manual');
+    const spans = await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'rpc manual'));
+    assert.deepEqual(served(spans), ['rpc manual']);
+    assert.deepEqual(Reflect.getMetadata(INTERCEPTORS_METADATA, HybridHandlers.prototype.sum) ?? [], []);
+    assert.deepEqual(Reflect.getMetadata(INTERCEPTORS_METADATA, HybridHandlers.prototype.manual), [RpcTracingInterceptor]);
+  });
+});
+
+describe('Interceptors attached by TracingModule across apps', () => {
+  const apps = tracedAppPerTest({ configure: (app) => void app.useWebSocketAdapter(new IoAdapter(app)) });
+
+  const ours = (target: object, type: abstract new (...args: never[]) => unknown): number =>
+    ((Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined) ?? []).filter((i) => i instanceof type).length;
+
+  it('attaches one per gateway class and handler method, however many apps boot, before the user\'s own', async () => {
+    const first = await apps.boot({ controllers: [HybridHandlers], providers: [ManualIoGateway], listen: false });
+    const second = await apps.boot({ controllers: [HybridHandlers], providers: [ManualIoGateway], listen: false });
+    for (const [target, type] of [
+      [ManualIoGateway, WsTracingInterceptor],
+      [HybridHandlers.prototype.sum, RpcTracingInterceptor],
+      [HybridHandlers.prototype.manual, RpcTracingInterceptor],
+    ] as const) {
+      assert.equal(ours(target, type), 1, String(target));
+    }
+    assert.deepEqual((Reflect.getMetadata(INTERCEPTORS_METADATA, ManualIoGateway) as unknown[]).slice(1), [WsTracingInterceptor]);
+    assert.deepEqual((Reflect.getMetadata(INTERCEPTORS_METADATA, HybridHandlers.prototype.manual) as unknown[]).slice(1), [RpcTracingInterceptor]);
+    await second.close();
+    await first.close();
   });
 });
 
