@@ -2,7 +2,7 @@ import { context } from '@opentelemetry/api';
 import { finished, type Readable } from 'node:stream';
 import { types } from 'node:util';
 import { isObservable, Observable } from 'rxjs';
-import { safeExecute } from './safe-execute.js';
+import { reportOnce, safeExecute } from './safe-execute.js';
 import { chunk, claim, end, endWhenAbandoned, fail, succeed, tryOpenSpan, type LiveSpan, type SpanSpec } from './span-lifecycle.js';
 
 /** Proxies this module returned for Promise subclasses: promises too, though `util.types.isPromise` says no. */
@@ -21,13 +21,26 @@ export function settle<R>(spec: SpanSpec, live: LiveSpan, result: R): R {
 }
 
 function settleResolved<T>(spec: SpanSpec, live: LiveSpan, value: T): T {
-  const shape = safeExecute('result inspection', () => shapeOf(value)) ?? 'value';
-  if (shape !== 'value') {
-    const traced = safeExecute(`tracing of a returned ${shape}`, () => traceShape(shape, spec, live, value));
-    if (traced !== undefined) return traced as T;
+  if (value !== null && typeof value === 'object') {
+    const shape = inspect(value);
+    if (shape !== 'value') {
+      const traced = safeExecute(`tracing of a returned ${shape}`, () => traceShape(shape, spec, live, value));
+      if (traced !== undefined) return traced as T;
+    }
   }
   succeed(spec, live, value);
   return value;
+}
+
+/** `shapeOf`, contained (a hostile object's getters may throw): a plain value then. */
+function inspect(value: object): Shape {
+  // try/catch rather than `safeExecute`: no closure for every object a traced call returns.
+  try {
+    return shapeOf(value);
+  } catch (error) {
+    reportOnce('result inspection', error);
+    return 'value';
+  }
 }
 
 function traceShape(shape: Exclude<Shape, 'value'>, spec: SpanSpec, live: LiveSpan, value: unknown): unknown {
@@ -60,20 +73,13 @@ function shapeOf(value: unknown): Shape {
  * `then`/`catch`/`finally`; the chain is built only when someone awaits it, as the subclass may be lazy.
  */
 function tracePromise(spec: SpanSpec, live: LiveSpan, promise: Promise<unknown>): Promise<unknown> {
+  if (Object.getPrototypeOf(promise) === Promise.prototype) return chainPromise(spec, live, promise);
   let traced: Promise<unknown> | undefined;
   const chain = (): Promise<unknown> => {
     if (traced) return traced;
-    claim(live);
-    traced = promise.then(
-      (value) => settleResolved(spec, live, value),
-      (error: unknown) => {
-        fail(spec, live, error);
-        throw error;
-      },
-    );
+    traced = chainPromise(spec, live, promise);
     return traced;
   };
-  if (Object.getPrototypeOf(promise) === Promise.prototype) return chain();
   // `withResponse()`-style members answer with a native Promise of their own: the span ends when it settles.
   const observe = (value: unknown): unknown => {
     if (types.isPromise(value) && Object.getPrototypeOf(value) === Promise.prototype) {
@@ -98,6 +104,18 @@ function tracePromise(spec: SpanSpec, live: LiveSpan, promise: Promise<unknown>)
   tracedPromises.add(proxy);
   endWhenAbandoned(proxy, spec, live);
   return proxy;
+}
+
+/** `promise` chained to end the span when it settles; what the caller gets back. */
+function chainPromise(spec: SpanSpec, live: LiveSpan, promise: Promise<unknown>): Promise<unknown> {
+  claim(live);
+  return promise.then(
+    (value) => settleResolved(spec, live, value),
+    (error: unknown) => {
+      fail(spec, live, error);
+      throw error;
+    },
+  );
 }
 
 /**

@@ -101,10 +101,7 @@ export function openSpan(spec: SpanSpec): LiveSpan {
     // The trace is named after its outermost workflow: the root span writes it at its end.
     if (parent) parent.root().traceName ??= spec.entityName;
   }
-  if (spec.onStart) {
-    const onStart = spec.onStart;
-    guarded('start hook', spec, () => onStart(scope));
-  }
+  if (spec.onStart) runHook('start hook', spec, spec.onStart, scope, undefined);
   if (spec.input && captures(spec)) {
     const input = spec.input;
     safeExecute('content capture (input)', () => recordContent(scope, conventions, 'input', stringify(input())));
@@ -131,16 +128,19 @@ export function recordContent(scope: SpanScope, conventions: ConventionSet, kind
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
 export function tryOpenSpan(spec: SpanSpec): LiveSpan | undefined {
-  return guarded('start', spec, () => openSpan(spec));
+  // try/catch rather than `guarded`: no closure on every traced call.
+  try {
+    return openSpan(spec);
+  } catch (error) {
+    reportFailure('start', spec, error);
+    return undefined;
+  }
 }
 
 /** Records the result, writes rollups and ends the span with outcome `ok`. */
 export function succeed(spec: SpanSpec, live: LiveSpan, value: unknown): void {
   if (live.ended) return;
-  if (spec.onResult) {
-    const onResult = spec.onResult;
-    guarded('result reader', spec, () => onResult(live.scope, value));
-  }
+  if (spec.onResult) runHook('result reader', spec, spec.onResult, live.scope, value);
   if (value !== undefined && captures(spec)) {
     safeExecute('content capture (output)', () => recordContent(live.scope, conventionsInForce(), 'output', stringify(value)));
   }
@@ -158,8 +158,7 @@ export function fail(spec: SpanSpec, live: LiveSpan, error: unknown): void {
     return;
   }
   if (spec.onError) {
-    const onError = spec.onError;
-    guarded('error reader', spec, () => onError(live.scope, error));
+    runHook('error reader', spec, spec.onError, live.scope, error);
   } else {
     markError(live.scope, error, thrown);
   }
@@ -172,10 +171,7 @@ export function chunk(spec: SpanSpec, live: LiveSpan, item: unknown): void {
   live.lastActivity = performance.now();
   scope.chunkCount += 1;
   if (scope.firstChunkAt === undefined) scope.firstChunkAt = live.lastActivity;
-  if (spec.onChunk) {
-    const onChunk = spec.onChunk;
-    guarded('chunk reader', spec, () => onChunk(scope, item));
-  }
+  if (spec.onChunk) runHook('chunk reader', spec, spec.onChunk, scope, item);
 }
 
 /** Runs `onEnd`, writes the rolled-up cost and ends the span, once; `endTime` as `performance.now()`. */
@@ -184,18 +180,21 @@ export function end(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTim
   live.ended = true;
   if (live.watched) claim(live);
   const endAfter = spec.endAfter;
-  const waitFor = endAfter ? guarded('end condition', spec, () => endAfter()) : undefined;
+  if (endAfter && endLater(spec, live, outcome, endAfter)) return;
+  close(spec, live, outcome, endTime);
+}
+
+/** Closes the span once `endAfter()` settles; false (close now) when it throws or gives nothing to wait for. */
+function endLater(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endAfter: () => PromiseLike<unknown>): boolean {
+  const waitFor = guarded('end condition', spec, () => endAfter());
+  if (!waitFor) return false;
   const finish = () => close(spec, live, outcome);
-  const deferred = waitFor && guarded('end condition', spec, () => (waitFor.then(finish, finish), true));
-  if (!deferred) close(spec, live, outcome, endTime);
+  return guarded('end condition', spec, () => (waitFor.then(finish, finish), true)) ?? false;
 }
 
 function close(spec: SpanSpec, live: LiveSpan, outcome: SpanOutcome, endTime?: number): void {
   const { scope } = live;
-  if (spec.onEnd) {
-    const onEnd = spec.onEnd;
-    guarded('end hook', spec, () => onEnd(scope, outcome));
-  }
+  if (spec.onEnd) runHook('end hook', spec, spec.onEnd, scope, outcome);
   const t = scope.totals;
   if ((t.llmCalls > 0 || t.nonTokenUsd > 0) && scope.role !== 'provider') {
     safeExecute('cost rollup attributes', () => scope.span.setAttributes(rollupAttributes(scope)));
@@ -239,10 +238,16 @@ function rollupAttributes(scope: SpanScope): Attributes {
  * cannot add processors to).
  */
 function finishSpan(spec: SpanSpec, scope: SpanScope, outcome: SpanOutcome, endTime: number | undefined): void {
-  // A throwing span processor must not turn the user's successful call into a failure.
-  safeExecute('span end', () => scope.span.end(endTime));
+  // A throwing span processor must not turn the user's successful call into a failure. (No closures here:
+  // this runs for every span.)
+  try {
+    scope.span.end(endTime);
+  } catch (error) {
+    reportOnce('span end', error);
+  }
   if (scope.discarded) return;
-  const metrics = getRuntime().metrics;
+  const runtime = getRuntime();
+  const metrics = runtime.metrics;
   if (metrics !== undefined) {
     // No closure here: this runs for every span.
     try {
@@ -251,7 +256,7 @@ function finishSpan(spec: SpanSpec, scope: SpanScope, outcome: SpanOutcome, endT
       reportOnce('duration metric', error);
     }
   }
-  const sink = getRuntime().spanSink;
+  const sink = runtime.spanSink;
   if (sink) safeExecute('span sink', () => sink(scope.span));
 }
 
@@ -324,7 +329,20 @@ function guarded<T>(what: string, spec: SpanSpec, fn: () => T): T | undefined {
   try {
     return fn();
   } catch (error) {
-    reportOnce(`${what} of span "${spec.name}"`, error);
+    reportFailure(what, spec, error);
     return undefined;
   }
+}
+
+/** Runs one of the spec's hooks, contained like `guarded` but without a closure (hooks run on every call or chunk). */
+function runHook<A>(what: string, spec: SpanSpec, hook: (scope: SpanScope, arg: A) => void, scope: SpanScope, arg: A): void {
+  try {
+    hook(scope, arg);
+  } catch (error) {
+    reportFailure(what, spec, error);
+  }
+}
+
+function reportFailure(what: string, spec: SpanSpec, error: unknown): void {
+  reportOnce(`${what} of span "${spec.name}"`, error);
 }

@@ -1,5 +1,5 @@
 import { getRuntime } from '../core/runtime.js';
-import { safeExecute } from '../core/safe-execute.js';
+import { reportOnce } from '../core/safe-execute.js';
 import { runInSpan, type SpanSpec } from '../core/span-engine.js';
 import { TRACED_METHOD } from '../tracing.constants.js';
 
@@ -44,8 +44,15 @@ export function tracedFunction<F extends AnyFunction>(method: F, specFor: SpecFa
   const describe = `span description of ${label}`;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     if (!getRuntime().enabled) return method.apply(this, args);
-    // Describing the span is tracing work: if it fails, the method still runs, untraced.
-    const spec = safeExecute(describe, () => specFor(args, this));
+    // Describing the span is tracing work: if it fails, the method still runs, untraced. (try/catch rather
+    // than `safeExecute`: no closure on every call.)
+    let spec: SpanSpec;
+    try {
+      spec = specFor(args, this);
+    } catch (error) {
+      reportOnce(describe, error);
+      return method.apply(this, args);
+    }
     if (!spec) return method.apply(this, args);
     return runInSpan(spec, () => method.apply(this, args));
   };
