@@ -205,7 +205,9 @@ export function mergeAttribution(ctx: Context, attribution: Attribution): Contex
     const value = current[key];
     if (value !== undefined) merged[key] = value;
   }
-  for (const [key, value] of Object.entries(attribution) as Array<[keyof Attribution, unknown]>) {
+  // Own keys without the entry arrays of `Object.entries`: this runs for every workflow and agent task.
+  for (const key of Object.keys(attribution) as Array<keyof Attribution>) {
+    const value: unknown = attribution[key];
     if (value !== undefined && value !== null && value !== '') merged[key] = String(value);
   }
   return ctx.setValue(ATTRIBUTION_KEY, merged);
