@@ -72,7 +72,8 @@ export interface Attribution {
   jobId?: string;
 }
 
-const ATTRIBUTION_FIELDS: ReadonlyArray<keyof Attribution> = ['userId', 'sessionId', 'tenantId', 'workflowId', 'workflowName', 'jobId'];
+/** Every field of an attribution, in a fixed order. */
+export const ATTRIBUTION_FIELDS: ReadonlyArray<keyof Attribution> = ['userId', 'sessionId', 'tenantId', 'workflowId', 'workflowName', 'jobId'];
 
 const SCOPE_KEY = createContextKey('ai_tracing:scope');
 const ATTRIBUTION_KEY = createContextKey('ai_tracing:attribution');
@@ -110,6 +111,8 @@ export class SpanScope {
   discarded = false;
   /** HTTP status code answered, for request scopes. */
   statusCode: number | undefined;
+  /** Route template a request scope is named after, once known (it may be learnt after the span started). */
+  route: string | undefined;
   /** Agent name and task id of an agent task scope, inherited by its steps and tools. */
   agentName: string | undefined;
   taskId: string | undefined;

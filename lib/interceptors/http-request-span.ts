@@ -39,14 +39,10 @@ export interface HttpArrival {
   upstream: Span | undefined;
   /** Settles once the answer has been sent or the connection closed. */
   done: ResponseDone;
-  /** `traced` once its span is open; `skipped` when the handler is `@NoTrace()` (its span is then discarded). */
-  state: 'pending' | 'traced' | 'skipped';
-  /** The request span's scope, once open. */
+  /** The handler is `@NoTrace()`: its span, opened on arrival, is discarded at its end. */
+  skipped: boolean;
+  /** The request span's scope, once open (its `route` is the route the span is named after, once known). */
   scope: SpanScope | undefined;
-  /** The route the span is named after, once known. */
-  route: string | undefined;
-  /** The attributes the span was opened with: the duration metric reads its labels (`http.route`) from them at the end. */
-  attributes: Attributes | undefined;
   /** What the handler (or a guard, pipe or interceptor) threw, as Nest's exception layer received it. */
   handlerError: { error: unknown } | undefined;
 }
@@ -69,14 +65,11 @@ export class ResponseDone implements PromiseLike<void> {
     if (!this.settled) response.on('close', () => this.settle());
   }
 
-  /** Runs `fn` once settled. */
-  whenDone(fn: () => void): void {
-    if (this.settled) fn();
-    else (this.waiters ??= []).push(fn);
-  }
-
   then<R1 = void, R2 = never>(onSettled?: ((value: void) => R1 | PromiseLike<R1>) | null): PromiseLike<R1 | R2> {
-    if (onSettled) this.whenDone(() => void onSettled());
+    if (onSettled) {
+      if (this.settled) void onSettled();
+      else (this.waiters ??= []).push(() => void onSettled());
+    }
     return this as unknown as PromiseLike<R1 | R2>;
   }
 
@@ -107,10 +100,8 @@ export function arrive(exchange: HttpExchange, target: HttpArrival['target'], co
     parent,
     upstream,
     done: new ResponseDone(exchange.response),
-    state: 'pending',
+    skipped: false,
     scope: undefined,
-    route: undefined,
-    attributes: undefined,
     handlerError: undefined,
   };
   arrivals.set(exchange.raw, arrival);
@@ -144,9 +135,6 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
   if (query !== undefined && options.captureQuery) {
     attributes[HttpAttributes.URL_QUERY] = redactQuery(query, getRuntime().isSecretKey);
   }
-  arrival.route = route;
-  arrival.attributes = attributes;
-  arrival.state = 'traced';
   return {
     name: spanName(method, route),
     role: 'http',
@@ -156,6 +144,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
     onStart: (scope) => {
       arrival.scope = scope;
       scopeArrivals.set(scope, arrival);
+      scope.route = route;
       if (route !== undefined) enrichUpstream(arrival, spanName(method, route), route);
       if (options.traceResponseHeader) setTraceResponse(exchange, serverSpanOf(arrival) ?? scope.span);
     },
@@ -165,7 +154,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
     },
     endAfter: () => arrival.done,
     onEnd: (scope) => {
-      if (arrival.state === 'skipped') {
+      if (arrival.skipped) {
         discardSpan(scope);
         return;
       }
@@ -173,7 +162,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
       // The caller is known now, also when a guard authenticated it after the span opened.
       if (scope.attribution instanceof RequestAttribution) scope.span.setAttributes(attributionAttributes(scope.attribution));
       // Named at the end when no handler ran (a 404 never names a route: Nest answers it from a catch-all route).
-      if (arrival.route === undefined && status !== 404) nameAfterRoute(arrival, routeTemplate(exchange.request));
+      if (scope.route === undefined && status !== 404) nameAfterRoute(arrival, routeTemplate(exchange.request));
       recordOutcome(scope, status, arrival.handlerError);
     },
   };
@@ -188,13 +177,11 @@ function attributionAttributes(attribution: Attribution): Attributes {
 /** Names the request span (and an upstream SERVER span) after `route`, with `http.route`; no-op without a route. */
 export function nameAfterRoute(arrival: HttpArrival, route: string | undefined): void {
   const scope = arrival.scope;
-  if (route === undefined || route === arrival.route || !scope) return;
-  arrival.route = route;
+  if (route === undefined || !scope || route === scope.route) return;
+  scope.route = route;
   const name = spanName(requestMethod(arrival.exchange.raw), route);
   scope.span.updateName(name);
   scope.span.setAttribute(HttpAttributes.ROUTE, route);
-  // The span copied them when it started; the metric's labels are read from this object at the end.
-  if (arrival.attributes) arrival.attributes[HttpAttributes.ROUTE] = route;
   enrichUpstream(arrival, name, route);
 }
 
@@ -303,7 +290,7 @@ class RequestAttribution implements Attribution {
 
   /** What `reader` says once Nest has routed the request or it was answered (before, no guard has run: not asked). */
   private read(label: string, reader: RequestReader<string> | undefined): string | undefined {
-    if (!reader || (this.arrival.route === undefined && !this.arrival.done.settled)) return undefined;
+    if (!reader || (this.arrival.scope?.route === undefined && !this.arrival.done.settled)) return undefined;
     try {
       const value = reader(this.arrival.exchange.request);
       return value === undefined || value === null ? undefined : String(value);

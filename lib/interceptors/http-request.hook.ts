@@ -4,13 +4,13 @@ import { context } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import { getRuntime } from '../core/runtime.js';
-import { safeExecute } from '../core/safe-execute.js';
-import { runInSpan } from '../core/span-engine.js';
+import { reportOnce, safeExecute } from '../core/safe-execute.js';
+import { runInSpan, type SpanSpec } from '../core/span-engine.js';
 import { getScope } from '../core/span-scope.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { exchangeOf, requestTarget, routeTemplate } from './http-exchange.js';
 import { captureHandlerErrors } from './http-handler-errors.js';
-import { arrivalOfScope, arrive, nameAfterRoute, requestSpanSpec } from './http-request-span.js';
+import { arrivalOfScope, arrive, nameAfterRoute, requestSpanSpec, type HttpArrival } from './http-request-span.js';
 import { requestPathFilter, type PathFilter } from './request-path.js';
 
 /** The adapters' request hook: `(req, res)` on Express, `(request, reply)` on Fastify. */
@@ -96,17 +96,22 @@ export class HttpRequestHook implements OnModuleInit {
 
   /** Runs `proceed` (the rest of the request) in the request's span, or as it is for a request not traced. */
   private trace(request: unknown, response: unknown, proceed: () => unknown): unknown {
-    const spec = safeExecute('HTTP request arrival', () => {
+    let arrival: HttpArrival | undefined;
+    let spec: SpanSpec | undefined;
+    // try/catch rather than `safeExecute`: no closure on every request.
+    try {
       const exchange = exchangeOf(request, response);
-      if (!exchange) return undefined;
-      const target = requestTarget(exchange);
-      if (this.paths?.excludes(target.path)) return undefined;
-      const arrival = arrive(exchange, target, this.config);
-      return requestSpanSpec(arrival, undefined, this.config.http);
-    });
-    if (!spec) return proceed();
+      const target = exchange && requestTarget(exchange);
+      if (exchange && target && !this.paths?.excludes(target.path)) {
+        arrival = arrive(exchange, target, this.config);
+        spec = requestSpanSpec(arrival, undefined, this.config.http);
+      }
+    } catch (error) {
+      reportOnce('HTTP request arrival', error);
+    }
+    if (!arrival || !spec) return proceed();
+    const raw = arrival.exchange.raw;
     return runInSpan(spec, () => {
-      const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
       if (hasBody(raw)) safeExecute('HTTP request context', () => context.bind(context.active(), raw));
       return proceed();
     });

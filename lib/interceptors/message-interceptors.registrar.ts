@@ -2,14 +2,13 @@ import { Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
+import { PATTERN_METADATA } from '../microservices/rpc-message.js';
 import { RpcTracingInterceptor } from '../microservices/rpc-tracing.interceptor.js';
 import { TRACING_CONFIG } from '../tracing.constants.js';
 import { WsTracingInterceptor } from './ws-tracing.interceptor.js';
 
 /** `@WebSocketGateway()` marks its class with this key (`@nestjs/websockets`, an optional peer: not imported). */
 const GATEWAY_METADATA = 'websockets:is_gateway';
-/** `@MessagePattern()`/`@EventPattern()` mark their method with this key (`@nestjs/microservices`, optional). */
-const PATTERN_METADATA = 'microservices:pattern';
 
 /** The interceptor instances this registrar attached, in any app of the process: recognised, never doubled. */
 const attached = new WeakSet<object>();

@@ -17,8 +17,8 @@ class NoTraceInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
     const arrival = arrivalOf(ctx.getArgByIndex<unknown>(0));
-    if (!arrival || arrival.state !== 'traced') return next.handle();
-    arrival.state = 'skipped';
+    if (!arrival?.scope || arrival.skipped) return next.handle();
+    arrival.skipped = true;
     const response: ServerResponse = arrival.exchange.response;
     safeExecute('HTTP traceresponse removal', () => {
       if (!response.headersSent) response.removeHeader('traceresponse');

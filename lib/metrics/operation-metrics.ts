@@ -34,7 +34,9 @@ export class OperationMetricsRecorder implements SpanMetricsRecorder {
 function labels(role: keyof Instruments, a: Attributes, scope: SpanScope, outcome: string): Attributes {
   const out: Attributes = {};
   if (role === 'http') {
-    copy(out, a, HttpAttributes.REQUEST_METHOD, HttpAttributes.ROUTE, HttpAttributes.URL_SCHEME);
+    copy(out, a, HttpAttributes.REQUEST_METHOD, HttpAttributes.URL_SCHEME);
+    // The scope's route: a request span may learn it after it started.
+    if (scope.route !== undefined) out[HttpAttributes.ROUTE] = scope.route;
     if (scope.statusCode !== undefined) out[HttpAttributes.RESPONSE_STATUS_CODE] = scope.statusCode;
   } else {
     if (role === 'workflow') copy(out, a, GenAiAttributes.OPERATION_NAME, GenAiAttributes.WORKFLOW_NAME);

@@ -3,7 +3,8 @@ import type { ExecutionContext } from '@nestjs/common';
 /** `@nestjs/microservices`' handler-type metadata (`PatternHandler.EVENT`), read without importing the package. */
 const PATTERN_HANDLER_METADATA = 'microservices:handler_type';
 const EVENT_HANDLER = 2;
-const PATTERN_METADATA = 'microservices:pattern';
+/** `@MessagePattern()`/`@EventPattern()` mark their method with this key (`@nestjs/microservices`, an optional peer: not imported). */
+export const PATTERN_METADATA = 'microservices:pattern';
 
 /** `messaging.system` of each transport's context class. */
 const TRANSPORTS: Readonly<Record<string, string>> = {

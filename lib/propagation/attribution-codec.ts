@@ -1,4 +1,4 @@
-import type { Attribution } from '../core/span-scope.js';
+import { ATTRIBUTION_FIELDS, type Attribution } from '../core/span-scope.js';
 
 /**
  * The carrier key (header, metadata field) holding the attribution. Library-owned: attribution is read from this
@@ -6,7 +6,6 @@ import type { Attribution } from '../core/span-scope.js';
  */
 export const ATTRIBUTION_CARRIER_KEY = 'ai-tracing-attribution';
 
-const FIELDS: ReadonlyArray<keyof Attribution> = ['userId', 'sessionId', 'tenantId', 'workflowId', 'workflowName', 'jobId'];
 /** Longest encoded value accepted; a longer one is ignored whole. */
 const MAX_ENCODED_LENGTH = 2048;
 /** Longest single decoded field. */
@@ -20,7 +19,7 @@ const PRINTABLE = /^[^\p{Cc}]+$/u;
  */
 export function encodeAttribution(attribution: Attribution): string | undefined {
   const parts: string[] = [];
-  for (const field of FIELDS) {
+  for (const field of ATTRIBUTION_FIELDS) {
     const value = attribution[field];
     if (typeof value === 'string' && value !== '' && value.length <= MAX_FIELD_LENGTH) parts.push(`${field}=${encodeURIComponent(value)}`);
   }
@@ -38,7 +37,7 @@ export function decodeAttribution(raw: unknown): Attribution | undefined {
   for (const part of raw.split(',')) {
     const eq = part.indexOf('=');
     const field = part.slice(0, eq).trim() as keyof Attribution;
-    if (eq <= 0 || !FIELDS.includes(field) || out[field] !== undefined) return undefined;
+    if (eq <= 0 || !ATTRIBUTION_FIELDS.includes(field) || out[field] !== undefined) return undefined;
     let value: string;
     try {
       value = decodeURIComponent(part.slice(eq + 1).trim());
