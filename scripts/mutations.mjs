@@ -222,4 +222,12 @@ export const MUTATIONS = [
     replace: 'void exception',
     tests: ['interceptors/http-tracing.test.js', 'interceptors/http-early-span.test.js'],
   },
+  {
+    id: 'explorer-queries-in-thread',
+    what: "the store's read queries run on the app's thread instead of the query worker (reports stall the app)",
+    file: 'lib/store/trace-store.js',
+    search: "const inThread = tuning.inThread ?? (path === ':memory:' || tuning.driver !== undefined);",
+    replace: 'const inThread = true;',
+    tests: ['store/explorer-event-loop.test.js'],
+  },
 ];
