@@ -34,8 +34,8 @@ export const MUTATIONS = [
     id: 'no-usage-priced-zero',
     what: 'a successful call without usage is priced as 0 tokens, not counted as unpriced',
     file: 'lib/cost/provider-call.recorder.js',
-    search: 'cost = usage\n                ? this.costs.calculate(usage, {',
-    replace: 'cost = true\n                ? this.costs.calculate(usage ?? { inputTokens: 0, outputTokens: 0 }, {',
+    search: 'cost = usage\n                ? this.costs.price(usage, ',
+    replace: 'cost = true\n                ? this.costs.price(usage ?? { inputTokens: 0, outputTokens: 0 }, ',
     tests: ['cost/provider-call.recorder.test.js'],
   },
   {

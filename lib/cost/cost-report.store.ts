@@ -46,7 +46,7 @@ export class CostReportStore {
   constructor(private readonly limits: CostReportLimits = DEFAULT_REPORT_LIMITS) {}
 
   add(call: CostCallRecord): void {
-    const t = this.totals(call.at, [call.userId, call.tenantId, call.workflow, call.provider, call.model, TOKENS_KIND]);
+    const t = this.totals(call.at, call.userId, call.tenantId, call.workflow, call.provider, call.model, TOKENS_KIND);
     if (!t) return;
     t.calls += 1;
     t.inputTokens += call.inputTokens;
@@ -57,18 +57,35 @@ export class CostReportStore {
 
   /** A cost that is not tokens: counted in `totalUsd` and `nonTokenUsd`, not as a call. */
   addCost(record: NonTokenCostRecord): void {
-    const t = this.totals(record.at, [record.userId, record.tenantId, record.workflow, record.provider, record.model, record.kind]);
+    const t = this.totals(record.at, record.userId, record.tenantId, record.workflow, record.provider, record.model, record.kind);
     if (!t) return;
     t.totalUsd += record.usd;
     t.nonTokenUsd += record.usd;
   }
 
-  /** The running totals of one combination in the hour of `at`; undefined when `at` is past the window. */
-  private totals(at: Date | undefined, parts: Array<string | undefined>): Totals | undefined {
+  /**
+   * The running totals of one combination in the hour of `at`; undefined when `at` is past the window. (The
+   * dimensions come as arguments, not an array: this runs for every provider call.)
+   */
+  private totals(
+    at: Date | undefined,
+    user: string | undefined,
+    tenant: string | undefined,
+    workflow: string | undefined,
+    provider: string | undefined,
+    model: string | undefined,
+    kind: string | undefined,
+  ): Totals | undefined {
     const bucket = Math.floor((at?.getTime() ?? Date.now()) / HOUR_MS);
     if (bucket > this.newest) this.advance(bucket);
     if (bucket <= this.newest - this.limits.retentionHours) return undefined;
-    const entry = this.entry(parts, bucket);
+    const id = `${keyPart(user)}\u0000${keyPart(tenant)}\u0000${keyPart(workflow)}\u0000${keyPart(provider)}\u0000${keyPart(model)}\u0000${keyPart(kind)}`;
+    let entry = this.keys.get(id);
+    if (!entry) {
+      if (this.keys.size >= this.limits.maxKeys) entry = OTHER;
+      else this.keys.set(id, (entry = { parts: [user, tenant, workflow, provider, model, kind].map(partValue), lastBucket: bucket }));
+    }
+    if (bucket > entry.lastBucket) entry.lastBucket = bucket;
     let cells = this.buckets.get(bucket);
     if (!cells) this.buckets.set(bucket, (cells = new Map()));
     let t = cells.get(entry);
@@ -104,18 +121,6 @@ export class CostReportStore {
     return [...rows.values()].sort((a, b) => Number(a.other) - Number(b.other) || b.totalUsd - a.totalUsd || b.calls - a.calls);
   }
 
-  private entry(parts: Array<string | undefined>, bucket: number): KeyEntry {
-    const values = parts.map((p) => (p === undefined || p === '' ? null : p));
-    const id = values.map((v) => v ?? '\u0001').join('\u0000');
-    let entry = this.keys.get(id);
-    if (!entry) {
-      if (this.keys.size >= this.limits.maxKeys) return OTHER;
-      this.keys.set(id, (entry = { parts: values, lastBucket: bucket }));
-    }
-    if (bucket > entry.lastBucket) entry.lastBucket = bucket;
-    return entry;
-  }
-
   /** A newer hour started: drop buckets that left the window and the combinations seen only in them. */
   private advance(bucket: number): void {
     this.newest = bucket;
@@ -139,4 +144,14 @@ function validSince(since: unknown): number {
   const ms = since instanceof Date ? since.getTime() : Number.NaN;
   if (Number.isNaN(ms)) throw new TypeError(invalidCostQuery('report', 'since', since, 'a valid Date'));
   return ms;
+}
+
+/** A dimension's value in a report row: unset and empty are both `null`. */
+function partValue(part: string | undefined): string | null {
+  return part === undefined || part === '' ? null : part;
+}
+
+/** A dimension's value in a combination's key: unset and empty are the same, and apart from any string. */
+function keyPart(part: string | undefined): string {
+  return part === undefined || part === '' ? '\u0001' : part;
 }

@@ -66,22 +66,38 @@ export class CostService {
    * model without a price gives `priced: false` with a reason (logged once per provider/model).
    */
   calculate(usage: TokenUsage, target: CostTarget): CostResult {
+    return this.price(usage, target?.provider, target?.model, target?.fallbackModel, target?.at);
+  }
+
+  /**
+   * `calculate` without the target object, for the provider-call recorder (once per traced call). `usage` may
+   * already be sanitized: sanitizing is idempotent.
+   * @internal
+   */
+  price(usage: TokenUsage, providerName: unknown, model: unknown, fallbackModel: unknown, at?: Date): CostResult {
     if (!this.resolver) return { priced: false, reason: costTrackingOff() };
-    const provider = typeof target?.provider === 'string' && target.provider !== '' ? target.provider : 'unknown';
-    const models: string[] = [];
-    for (const m of [target?.model, target?.fallbackModel]) if (typeof m === 'string' && m !== '' && !models.includes(m)) models.push(m);
-    if (models.length === 0) return { priced: false, reason: unpricedNoModel(provider) };
+    const provider = typeof providerName === 'string' && providerName !== '' ? providerName : 'unknown';
+    const first = typeof model === 'string' && model !== '' ? model : undefined;
+    const second = typeof fallbackModel === 'string' && fallbackModel !== '' && fallbackModel !== first ? fallbackModel : undefined;
+    if (first === undefined && second === undefined) return { priced: false, reason: unpricedNoModel(provider) };
     try {
-      for (const model of models) {
-        const lookup = this.resolver.resolve(provider, model);
-        const rates = lookup?.ratesAt(target.at);
-        if (lookup && rates) return { priced: true, ...priceUsage(rates, sanitizeUsage(usage)), source: lookup.source };
-      }
+      // The model, then the fallback: no array of candidates, as this runs for every traced call.
+      const priced = (first !== undefined ? this.priceOf(usage, provider, first, at) : undefined) ?? (second !== undefined ? this.priceOf(usage, provider, second, at) : undefined);
+      if (priced) return priced;
     } catch (error) {
       return { priced: false, reason: `pricing failed: ${error instanceof Error ? error.message : String(error)}` };
     }
+    const models = [first, second].filter((m): m is string => m !== undefined);
     this.warnOnce(provider, models);
     return { priced: false, reason: unpricedModel(provider, models) };
+  }
+
+  private priceOf(usage: TokenUsage, provider: string, model: string, at: Date | undefined): CostResult | undefined {
+    const lookup = this.resolver!.resolve(provider, model);
+    const rates = lookup?.ratesAt(at);
+    if (!lookup || !rates) return undefined;
+    const p = priceUsage(rates, sanitizeUsage(usage));
+    return { priced: true, totalUsd: p.totalUsd, inputUsd: p.inputUsd, outputUsd: p.outputUsd, source: lookup.source };
   }
 
   /**

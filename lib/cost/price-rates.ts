@@ -34,25 +34,21 @@ export interface PriceBreakdown {
 export function sanitizeUsage(usage: TokenUsage): Required<TokenUsage> {
   const input = safe(usage.inputTokens);
   const output = safe(usage.outputTokens);
-  let inputLeft = input;
-  let outputLeft = output;
-  const part = (value: unknown, side: 'input' | 'output'): number => {
-    const n = Math.min(safe(value), side === 'input' ? inputLeft : outputLeft);
-    if (side === 'input') inputLeft -= n;
-    else outputLeft -= n;
-    return n;
-  };
-  return {
-    inputTokens: input,
-    outputTokens: output,
-    cacheReadTokens: part(usage.cacheReadTokens, 'input'),
-    cacheWriteTokens: part(usage.cacheWriteTokens, 'input'),
-    audioInputTokens: part(usage.audioInputTokens, 'input'),
-    imageInputTokens: part(usage.imageInputTokens, 'input'),
-    reasoningTokens: part(usage.reasoningTokens, 'output'),
-    audioOutputTokens: part(usage.audioOutputTokens, 'output'),
-    imageOutputTokens: part(usage.imageOutputTokens, 'output'),
-  };
+  // Each part is capped by what its side has left after the parts before it, in this order. (No helper
+  // closure: this runs for every priced call.)
+  const cacheReadTokens = Math.min(safe(usage.cacheReadTokens), input);
+  let inputLeft = input - cacheReadTokens;
+  const cacheWriteTokens = Math.min(safe(usage.cacheWriteTokens), inputLeft);
+  inputLeft -= cacheWriteTokens;
+  const audioInputTokens = Math.min(safe(usage.audioInputTokens), inputLeft);
+  inputLeft -= audioInputTokens;
+  const imageInputTokens = Math.min(safe(usage.imageInputTokens), inputLeft);
+  const reasoningTokens = Math.min(safe(usage.reasoningTokens), output);
+  let outputLeft = output - reasoningTokens;
+  const audioOutputTokens = Math.min(safe(usage.audioOutputTokens), outputLeft);
+  outputLeft -= audioOutputTokens;
+  const imageOutputTokens = Math.min(safe(usage.imageOutputTokens), outputLeft);
+  return { inputTokens: input, outputTokens: output, cacheReadTokens, cacheWriteTokens, audioInputTokens, imageInputTokens, reasoningTokens, audioOutputTokens, imageOutputTokens };
 }
 
 function safe(value: unknown): number {

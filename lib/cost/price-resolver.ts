@@ -18,7 +18,9 @@ const MAX_CACHED = 10_000;
  * data. Results, misses included, are cached per provider/model so a warm lookup is one Map read.
  */
 export class PriceResolver {
-  private readonly cache = new Map<string, PriceLookup | null>();
+  /** Per provider, per model: no key string is built on a warm lookup. */
+  private readonly cache = new Map<string, Map<string, PriceLookup | null>>();
+  private cached = 0;
 
   constructor(
     private readonly custom: readonly CustomPrice[],
@@ -27,12 +29,18 @@ export class PriceResolver {
   ) {}
 
   resolve(provider: string, model: string): PriceLookup | undefined {
-    const key = `${provider}\u0000${model}`;
-    let lookup = this.cache.get(key);
+    let models = this.cache.get(provider);
+    let lookup = models?.get(model);
     if (lookup === undefined) {
       lookup = this.lookup(provider, model) ?? null;
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(key, lookup);
+      if (this.cached >= MAX_CACHED) {
+        this.cache.clear();
+        this.cached = 0;
+        models = undefined;
+      }
+      if (!models) this.cache.set(provider, (models = new Map()));
+      models.set(model, lookup);
+      this.cached++;
     }
     return lookup ?? undefined;
   }

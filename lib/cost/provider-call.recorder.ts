@@ -55,11 +55,7 @@ export class ProviderCallCostRecorder implements ProviderCallRecorder {
     let cost: CostResult | undefined;
     if (this.costTracking) {
       cost = usage
-        ? this.costs.calculate(usage, {
-            provider: call.provider,
-            model: responseModel ?? call.requestModel ?? '',
-            fallbackModel: call.requestModel,
-          })
+        ? this.costs.price(usage, call.provider, responseModel ?? call.requestModel, call.requestModel)
         : { priced: false, reason: unpricedNoUsage() };
       conventions.cost(attributes, cost, usage, scope.nonTokenUsd);
       const perSecond = usage ? outputTokensPerSecond(usage.outputTokens, scope, call) : undefined;

@@ -22,22 +22,28 @@ interface RunHistory {
 /** Recent per-run costs of each workflow, and forecasts from them (mean and nearest-rank p95). */
 export class WorkflowRunStore {
   private readonly workflows = new Map<string, RunHistory>();
+  /** The workflow recorded last: already last in `workflows`, so a run of it again needs no re-insert. */
+  private latest: string | undefined;
 
   constructor(private readonly limits: WorkflowRunLimits = DEFAULT_RUN_LIMITS) {}
 
   /** One finished run; `costUsd` undefined when one of its calls had no price. */
   record(workflow: string, costUsd: number | undefined): void {
     let history = this.workflows.get(workflow);
-    if (history) {
+    if (history && workflow === this.latest) {
+      // Already the most recently run: Map order holds.
+    } else if (history) {
       // Re-insert so Map order is least recently run first.
       this.workflows.delete(workflow);
+      this.workflows.set(workflow, history);
     } else {
       history = { costs: [], next: 0, unpriced: 0 };
       if (this.workflows.size >= this.limits.maxWorkflows) {
         this.workflows.delete(this.workflows.keys().next().value!);
       }
+      this.workflows.set(workflow, history);
     }
-    this.workflows.set(workflow, history);
+    this.latest = workflow;
     if (costUsd === undefined || !Number.isFinite(costUsd) || costUsd < 0) {
       history.unpriced += 1;
       return;
