@@ -2,6 +2,7 @@ import { context, SpanKind, SpanStatusCode, type Attributes, type Context, type 
 import { extendsEntityPath } from '../genai/conventions/traceloop.convention.js';
 import { AttributeBatch } from '../genai/conventions/attribute-batch.js';
 import type { ConventionSet } from '../genai/conventions/convention-set.js';
+import type { ProviderCall } from '../genai/provider-call.js';
 import { CostAttributes, HttpAttributes, OpenInferenceAttributes } from '../semconv.js';
 import { addAttributionAttributes } from './attribution-attributes.js';
 import { conventionsInForce, getRuntime } from './runtime.js';
@@ -29,8 +30,13 @@ export interface SpanSpec {
   startTime?: TimeInput;
   /** Attribution merged into the context for this span and everything under it. */
   attribution?: Attribution;
-  /** Arguments to record as `input.value` when content capture is on. */
-  input?: () => unknown;
+  /**
+   * What to record as `input.value` when content capture is on (the arguments, the request): serialized only
+   * then. A value rather than a function, so describing a call builds no closure.
+   */
+  input?: unknown;
+  /** The provider call a `@TraceProvider` span traces: on the span's scope before the traced function runs. */
+  call?: ProviderCall;
   /** What the span runs (workflow name, node type, agent or tool name), for conventions that group by it. */
   entityName?: string;
   /** Tags of the span (and of its trace, for backends that tag traces). */
@@ -101,10 +107,11 @@ export function openSpan(spec: SpanSpec): LiveSpan {
     // The trace is named after its outermost workflow: the root span writes it at its end.
     if (parent) parent.root().traceName ??= spec.entityName;
   }
+  if (spec.call) scope.call = spec.call;
   if (spec.onStart) runHook('start hook', spec, spec.onStart, scope, undefined);
-  if (spec.input && captures(spec)) {
+  if (spec.input !== undefined && captures(spec)) {
     const input = spec.input;
-    safeExecute('content capture (input)', () => recordContent(scope, conventions, 'input', stringify(input())));
+    safeExecute('content capture (input)', () => recordContent(scope, conventions, 'input', stringify(input)));
   }
   const ctx = spanScopeContext(parentCtx, span, scope);
   return { scope, ctx, parentCtx, ended: false, lastActivity: scope.startedAt };

@@ -50,7 +50,7 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
           [WorkflowAttributes.AGENT_TASK_ID]: taskId,
         }, owner),
         captureContent: options.captureContent,
-        input: () => args,
+        input: args,
         entityName: agent,
         tags: tagsOf(resolveValue(options.tags, args, owner, 'tags extractor')),
         onStart: (scope) => {
@@ -86,7 +86,7 @@ export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator 
           [GenAiAttributes.AGENT_NAME]: task?.agentName,
         }, label),
         captureContent: options.captureContent,
-        input: () => args,
+        input: args,
         entityName: options.phase,
       };
     };

@@ -36,7 +36,7 @@ export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
           [GenAiAttributes.WORKFLOW_NAME]: getAttribution(context.active()).workflowName,
         }, owner),
         captureContent: options.captureContent,
-        input: () => args,
+        input: args,
         entityName: nodeType,
       };
     };

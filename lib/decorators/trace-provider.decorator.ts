@@ -80,12 +80,12 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
         kind: SpanKind.CLIENT,
         attributes,
         captureContent: options.captureContent,
-        input: () => request,
-        onStart: (scope: SpanScope) => (scope.call = call),
+        input: request,
+        call,
         onResult,
         onChunk,
         onError: providerFailed,
-        onEnd: (scope, outcome) => endProviderCall(scope, outcome, captureContent),
+        onEnd: endProviderCall,
       };
     };
   });

@@ -33,7 +33,7 @@ export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
         [GenAiAttributes.AGENT_NAME]: getScope(context.active())?.closest('agent_task')?.agentName,
       }, owner),
       captureContent: options.captureContent,
-      input: () => args,
+      input: args,
       entityName: name,
     });
   });

@@ -1,6 +1,6 @@
 import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
 import { getRuntime } from '../core/runtime.js';
-import { safeExecute } from '../core/safe-execute.js';
+import { reportOnce } from '../core/safe-execute.js';
 import type { SpanOutcome } from '../core/span-engine.js';
 import type { SpanScope } from '../core/span-scope.js';
 import { asId, resolveValue, tagsOf, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
@@ -36,7 +36,13 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
       scope.span.setAttribute(WorkflowAttributes.STATUS, STATUS[outcome]);
       // Only completed runs say what a run costs: a cancelled or failed one would drag the forecast down.
       const recorder = getRuntime().recorder;
-      if (outcome === 'ok' && recorder?.recordWorkflowRun) safeExecute('workflow run recording', () => recorder.recordWorkflowRun!(name, scope));
+      if (outcome !== 'ok' || !recorder?.recordWorkflowRun) return;
+      // try/catch rather than `safeExecute`: no closure on every run.
+      try {
+        recorder.recordWorkflowRun(name, scope);
+      } catch (error) {
+        reportOnce('workflow run recording', error);
+      }
     };
     return (args) => {
       const workflowId = asId(resolveValue(options.workflowId, args, owner, 'workflowId extractor'));
@@ -54,7 +60,7 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
           [GenAiAttributes.WORKFLOW_NAME]: name,
         }, owner),
         captureContent: options.captureContent,
-        input: () => args,
+        input: args,
         entityName: name,
         tags: tagsOf(resolveValue(options.tags, args, owner, 'tags extractor')),
         onEnd,

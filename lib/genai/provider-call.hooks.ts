@@ -1,12 +1,12 @@
 import { conventionsInForce, getRuntime } from '../core/runtime.js';
-import { safeExecute } from '../core/safe-execute.js';
+import { reportOnce, safeExecute } from '../core/safe-execute.js';
 import { markError, type SpanOutcome } from '../core/span-lifecycle.js';
 import type { SpanScope } from '../core/span-scope.js';
 import { OpenInferenceAttributes } from '../semconv.js';
 import { boundMessages, boundParts } from './bounded-messages.js';
 import { AttributeBatch } from './conventions/attribute-batch.js';
 import type { ProviderCallEnd } from './conventions/convention.js';
-import { ProviderCall } from './provider-call.js';
+import { ProviderCall, type RequestParameters } from './provider-call.js';
 import { categoryOfStatus, classifyFailure } from './provider-errors.js';
 import { readRequestContent, readRequestParameters } from './request-readers.js';
 import { readResponse } from './response-readers.js';
@@ -26,9 +26,15 @@ export function startProviderCall(
   captureContent: boolean,
 ): ProviderCall {
   const keep = captureContent || (getRuntime().evaluations?.wants('provider') ?? false);
-  const parameters = safeExecute('request parameters', () => readRequestParameters(request));
+  // try/catch rather than `safeExecute`: no closure on every call.
+  let parameters: RequestParameters | undefined;
+  try {
+    parameters = readRequestParameters(request);
+  } catch (error) {
+    reportOnce('request parameters', error);
+  }
   const input = keep ? safeExecute('request content', () => readRequestContent(request, operation)) : undefined;
-  return new ProviderCall(provider, operation, model, stream, parameters, keep, keep ? request : undefined, input);
+  return new ProviderCall(provider, operation, model, stream, parameters, keep, keep ? request : undefined, input, captureContent);
 }
 
 /** The call returned (not a stream): response id, finish reasons and, when kept, what the model answered. */
@@ -70,9 +76,10 @@ export function providerFailed(scope: SpanScope, error: unknown): void {
  * failure attributes, set in one call. Content is bounded once and shared by the conventions; a stream's
  * assembled output also becomes `output.value`, as a streamed call has no result object.
  */
-export function endProviderCall(scope: SpanScope, outcome: SpanOutcome, captureContent: boolean): void {
+export function endProviderCall(scope: SpanScope, outcome: SpanOutcome): void {
   const call = scope.call;
   if (!call) return;
+  const captureContent = call.captureContent;
   const runtime = getRuntime();
   if (outcome === 'cancelled') call.failure ??= { category: 'cancelled' };
   if (call.assembler && !call.output) call.output = call.assembler.messages(call.finishReasons, outcome === 'ok' ? '' : outcome);

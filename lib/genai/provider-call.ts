@@ -99,5 +99,7 @@ export class ProviderCall {
     /** The request as given, kept only when content is captured or evaluators run. */
     readonly request: unknown,
     readonly input: RequestContent | undefined,
+    /** Whether the conversation is recorded on the span (content capture for this call). */
+    readonly captureContent: boolean = keepsContent,
   ) {}
 }
