@@ -27,8 +27,19 @@ interface Totals {
 }
 
 interface KeyEntry {
-  parts: ReadonlyArray<string | null>;
+  parts: ReadonlyArray<Part>;
   lastBucket: number;
+}
+
+/** A dimension's value in a combination: null when unset or empty. */
+type Part = string | null;
+
+/** One level of the combinations' tree: a dimension's value to the next level, or (the last level) the entry. */
+type KeyLevel = Map<Part, KeyLevel | KeyEntry>;
+
+/** The next level under `part`, if any. */
+function below(level: KeyLevel | undefined, part: Part): KeyLevel | undefined {
+  return level?.get(part) as KeyLevel | undefined;
 }
 
 const OTHER: KeyEntry = { parts: [], lastBucket: Number.POSITIVE_INFINITY };
@@ -39,7 +50,13 @@ const OTHER: KeyEntry = { parts: [], lastBucket: Number.POSITIVE_INFINITY };
  * A combination is forgotten once its last bucket leaves the window, which frees its slot.
  */
 export class CostReportStore {
-  private readonly keys = new Map<string, KeyEntry>();
+  /**
+   * Combinations by user, then tenant, workflow, provider, model and kind: nested maps, so a warm lookup builds no
+   * key string (hashing a fresh six-part string cost four times as much).
+   */
+  private readonly keys: KeyLevel = new Map();
+  /** Every combination held in `keys`, for forgetting the stale ones. */
+  private readonly entries = new Set<KeyEntry>();
   private readonly buckets = new Map<number, Map<KeyEntry, Totals>>();
   private newest = Number.NEGATIVE_INFINITY;
 
@@ -79,12 +96,7 @@ export class CostReportStore {
     const bucket = Math.floor((at?.getTime() ?? Date.now()) / HOUR_MS);
     if (bucket > this.newest) this.advance(bucket);
     if (bucket <= this.newest - this.limits.retentionHours) return undefined;
-    const id = `${keyPart(user)}\u0000${keyPart(tenant)}\u0000${keyPart(workflow)}\u0000${keyPart(provider)}\u0000${keyPart(model)}\u0000${keyPart(kind)}`;
-    let entry = this.keys.get(id);
-    if (!entry) {
-      if (this.keys.size >= this.limits.maxKeys) entry = OTHER;
-      else this.keys.set(id, (entry = { parts: [user, tenant, workflow, provider, model, kind].map(partValue), lastBucket: bucket }));
-    }
+    const entry = this.entry(partValue(user), partValue(tenant), partValue(workflow), partValue(provider), partValue(model), partValue(kind), bucket);
     if (bucket > entry.lastBucket) entry.lastBucket = bucket;
     let cells = this.buckets.get(bucket);
     if (!cells) this.buckets.set(bucket, (cells = new Map()));
@@ -121,12 +133,46 @@ export class CostReportStore {
     return [...rows.values()].sort((a, b) => Number(a.other) - Number(b.other) || b.totalUsd - a.totalUsd || b.calls - a.calls);
   }
 
+  /** The combination's entry: found, else added (OTHER once `maxKeys` combinations are held). */
+  private entry(user: Part, tenant: Part, workflow: Part, provider: Part, model: Part, kind: Part, bucket: number): KeyEntry {
+    const found = below(below(below(below(below(this.keys, user), tenant), workflow), provider), model)?.get(kind);
+    if (found) return found as KeyEntry;
+    if (this.entries.size >= this.limits.maxKeys) return OTHER;
+    const entry: KeyEntry = { parts: [user, tenant, workflow, provider, model, kind], lastBucket: bucket };
+    let level = this.keys;
+    for (let i = 0; i < entry.parts.length - 1; i++) {
+      const part = entry.parts[i]!;
+      let next = below(level, part);
+      if (!next) level.set(part, (next = new Map()));
+      level = next;
+    }
+    level.set(kind, entry);
+    this.entries.add(entry);
+    return entry;
+  }
+
+  /** Removes a combination, and the levels it leaves empty. */
+  private forget(entry: KeyEntry): void {
+    this.entries.delete(entry);
+    const path: KeyLevel[] = [this.keys];
+    for (let i = 0; i < entry.parts.length - 1; i++) {
+      const next = below(path[i], entry.parts[i]!);
+      if (!next) return;
+      path.push(next);
+    }
+    // From the leaf up, while a level is left empty.
+    for (let i = path.length - 1; i >= 0; i--) {
+      path[i]!.delete(entry.parts[i]!);
+      if (path[i]!.size > 0) return;
+    }
+  }
+
   /** A newer hour started: drop buckets that left the window and the combinations seen only in them. */
   private advance(bucket: number): void {
     this.newest = bucket;
     const oldest = bucket - this.limits.retentionHours + 1;
     for (const b of this.buckets.keys()) if (b < oldest) this.buckets.delete(b);
-    for (const [id, entry] of this.keys) if (entry.lastBucket < oldest) this.keys.delete(id);
+    for (const entry of this.entries) if (entry.lastBucket < oldest) this.forget(entry);
   }
 }
 
@@ -146,12 +192,8 @@ function validSince(since: unknown): number {
   return ms;
 }
 
-/** A dimension's value in a report row: unset and empty are both `null`. */
-function partValue(part: string | undefined): string | null {
-  return part === undefined || part === '' ? null : part;
-}
-
-/** A dimension's value in a combination's key: unset and empty are the same, and apart from any string. */
-function keyPart(part: string | undefined): string {
-  return part === undefined || part === '' ? '\u0001' : part;
+/** A dimension's value in a combination: unset, null and empty are all `null`; a non-string (from JavaScript callers) is its string. */
+function partValue(part: string | undefined): Part {
+  if (part === undefined || part === null || part === '') return null;
+  return typeof part === 'string' ? part : String(part);
 }

@@ -84,6 +84,43 @@ describe('CostService.report', () => {
     );
   });
 
+  it('forgets a stale combination but not the ones that share its user, and takes it back as new later', () => {
+    const store = new CostReportStore({ maxKeys: 3, retentionHours: 2 });
+    store.add(call({ userId: 'x', model: 'm1', at: new Date(T0), costUsd: 1 }));
+    store.add(call({ userId: 'x', model: 'm2', at: new Date(T0 + HOUR), costUsd: 2 }));
+    // A newer hour: x/m1 (last seen at T0) leaves the window, x/m2 stays.
+    store.add(call({ userId: 'y', model: 'm1', at: new Date(T0 + 2 * HOUR), costUsd: 4 }));
+    const rows = () => store.report({ groupBy: ['user', 'model'] }).map((r) => [r.key.user, r.key.model, r.other, r.totalUsd]);
+    assert.deepEqual(rows(), [
+      ['y', 'm1', false, 4],
+      ['x', 'm2', false, 2],
+    ]);
+    // Its slot was freed: x/m1 comes back as a row of its own, not as `other`.
+    store.add(call({ userId: 'x', model: 'm1', at: new Date(T0 + 2 * HOUR), costUsd: 8 }));
+    assert.deepEqual(rows(), [
+      ['x', 'm1', false, 8],
+      ['y', 'm1', false, 4],
+      ['x', 'm2', false, 2],
+    ]);
+    // x/m2 is still found as the combination it was (not added again, which would overflow the cap into `other`).
+    store.add(call({ userId: 'x', model: 'm2', at: new Date(T0 + 2 * HOUR), costUsd: 16 }));
+    assert.deepEqual(rows(), [
+      ['x', 'm2', false, 18],
+      ['x', 'm1', false, 8],
+      ['y', 'm1', false, 4],
+    ]);
+  });
+
+  it('counts an empty and an unset dimension as the same combination', () => {
+    const store = new CostReportStore();
+    store.add(call({ userId: '', costUsd: 1 }));
+    store.add(call({ userId: undefined, costUsd: 2 }));
+    assert.deepEqual(
+      store.report({ groupBy: ['user'] }).map((r) => [r.key.user, r.totalUsd, r.calls]),
+      [[null, 3, 2]],
+    );
+  });
+
   it('rejects unknown dimensions and invalid dates', () => {
     assert.throws(() => service.report({ groupBy: ['team' as CostGroupBy] }), {
       name: 'TypeError',
