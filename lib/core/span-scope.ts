@@ -113,6 +113,8 @@ export class SpanScope {
   statusCode: number | undefined;
   /** Route template a request scope is named after, once known (it may be learnt after the span started). */
   route: string | undefined;
+  /** What the HTTP layer recorded of the request a request scope traces (its arrival). */
+  request: unknown;
   /** Agent name and task id of an agent task scope, inherited by its steps and tools. */
   agentName: string | undefined;
   taskId: string | undefined;

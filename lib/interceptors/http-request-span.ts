@@ -82,7 +82,14 @@ export class ResponseDone implements PromiseLike<void> {
   }
 }
 
-const arrivals = new WeakMap<object, HttpArrival>();
+/**
+ * Where a request's arrival is kept: a symbol property of the Node request (and, for its span's scope,
+ * `SpanScope.request`). Properties rather than WeakMaps: every request adds one, and weak maps' entries cost more to
+ * add and to collect.
+ */
+const ARRIVAL = Symbol('ai_tracing:http_arrival');
+
+type WithArrival = { [ARRIVAL]?: HttpArrival };
 
 /**
  * Records the arrival of `exchange` in the active context. The parent is the active local span, else the
@@ -104,23 +111,22 @@ export function arrive(exchange: HttpExchange, target: HttpArrival['target'], co
     scope: undefined,
     handlerError: undefined,
   };
-  arrivals.set(exchange.raw, arrival);
+  (exchange.raw as WithArrival)[ARRIVAL] = arrival;
   return arrival;
 }
 
 /** The recorded arrival of a request (the Node request, or a framework request wrapping it as `raw`), if any. */
 export function arrivalOf(request: unknown): HttpArrival | undefined {
   if (typeof request !== 'object' || request === null) return undefined;
-  return arrivals.get((request as { raw?: object }).raw ?? request);
+  // The Node request itself (Express), else the one a framework request wraps (Fastify's `raw`).
+  return (request as WithArrival)[ARRIVAL] ?? ((request as { raw?: unknown }).raw as WithArrival | undefined)?.[ARRIVAL];
 }
 
 /** The arrival whose request span is `scope` (or encloses it), if any. */
 export function arrivalOfScope(scope: SpanScope | undefined): HttpArrival | undefined {
   const http = scope?.closest('http');
-  return http ? scopeArrivals.get(http) : undefined;
+  return http?.request as HttpArrival | undefined;
 }
-
-const scopeArrivals = new WeakMap<SpanScope, HttpArrival>();
 
 /**
  * The span of a request: `{METHOD} {route}` (just `{METHOD}` until a route is known: see `nameAfterRoute`),
@@ -143,7 +149,7 @@ export function requestSpanSpec(arrival: HttpArrival, route: string | undefined,
     attributes,
     onStart: (scope) => {
       arrival.scope = scope;
-      scopeArrivals.set(scope, arrival);
+      scope.request = arrival;
       scope.route = route;
       if (route !== undefined) enrichUpstream(arrival, spanName(method, route), route);
       if (options.traceResponseHeader) setTraceResponse(exchange, serverSpanOf(arrival) ?? scope.span);
