@@ -66,15 +66,22 @@ export class CostService {
    * model without a price gives `priced: false` with a reason (logged once per provider/model).
    */
   calculate(usage: TokenUsage, target: CostTarget): CostResult {
-    return this.price(usage, target?.provider, target?.model, target?.fallbackModel, target?.at);
+    if (!this.resolver) return { priced: false, reason: costTrackingOff() };
+    let clean: Required<TokenUsage>;
+    try {
+      clean = sanitizeUsage(usage);
+    } catch (error) {
+      return { priced: false, reason: `pricing failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return this.price(clean, target?.provider, target?.model, target?.fallbackModel, target?.at);
   }
 
   /**
-   * `calculate` without the target object, for the provider-call recorder (once per traced call). `usage` may
-   * already be sanitized: sanitizing is idempotent.
+   * `calculate` of usage already made safe to price (`sanitizeUsage`), without the target object: for the
+   * provider-call recorder, which sanitizes the usage once for its attributes too (once per traced call).
    * @internal
    */
-  price(usage: TokenUsage, providerName: unknown, model: unknown, fallbackModel: unknown, at?: Date): CostResult {
+  price(usage: Required<TokenUsage>, providerName: unknown, model: unknown, fallbackModel: unknown, at?: Date): CostResult {
     if (!this.resolver) return { priced: false, reason: costTrackingOff() };
     const provider = typeof providerName === 'string' && providerName !== '' ? providerName : 'unknown';
     const first = typeof model === 'string' && model !== '' ? model : undefined;
@@ -92,11 +99,11 @@ export class CostService {
     return { priced: false, reason: unpricedModel(provider, models) };
   }
 
-  private priceOf(usage: TokenUsage, provider: string, model: string, at: Date | undefined): CostResult | undefined {
+  private priceOf(usage: Required<TokenUsage>, provider: string, model: string, at: Date | undefined): CostResult | undefined {
     const lookup = this.resolver!.resolve(provider, model);
     const rates = lookup?.ratesAt(at);
     if (!lookup || !rates) return undefined;
-    const p = priceUsage(rates, sanitizeUsage(usage));
+    const p = priceUsage(rates, usage);
     return { priced: true, totalUsd: p.totalUsd, inputUsd: p.inputUsd, outputUsd: p.outputUsd, source: lookup.source };
   }
 

@@ -30,12 +30,12 @@ export class WorkflowRunStore {
   /** One finished run; `costUsd` undefined when one of its calls had no price. */
   record(workflow: string, costUsd: number | undefined): void {
     let history = this.workflows.get(workflow);
-    if (history && workflow === this.latest) {
-      // Already the most recently run: Map order holds.
-    } else if (history) {
-      // Re-insert so Map order is least recently run first.
-      this.workflows.delete(workflow);
-      this.workflows.set(workflow, history);
+    if (history) {
+      // Re-insert so Map order is least recently run first (the latest one is already last).
+      if (workflow !== this.latest) {
+        this.workflows.delete(workflow);
+        this.workflows.set(workflow, history);
+      }
     } else {
       history = { costs: [], next: 0, unpriced: 0 };
       if (this.workflows.size >= this.limits.maxWorkflows) {
