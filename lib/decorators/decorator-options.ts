@@ -28,39 +28,33 @@ export function asId(value: string | number | undefined): string | undefined {
   return value === undefined || value === null ? undefined : safeExecute('id conversion', () => String(value));
 }
 
-/** Drops undefined/null values and stringifies the rest, so attributes are always valid OTel values. */
-export function compact(attributes: Record<string, unknown>): Attributes {
+/**
+ * The common `attributes` option resolved for one call, as a fresh object the decorator then adds its own
+ * attributes to with `putAttribute` (which win over it). On the hot path of every traced call: one object, no
+ * intermediate literal or key array, labels built only when an extractor runs.
+ */
+export function commonAttributes(options: CommonTraceOptions, args: unknown[], label: string): Attributes {
   const out: Attributes = {};
-  addCompact(out, attributes);
+  const common = options.attributes;
+  if (common === undefined) return out;
+  const extra = typeof common === 'function' ? resolveValue(common, args, label, 'attributes extractor') : common;
+  if (extra) for (const key of Object.keys(extra)) putAttribute(out, key, extra[key]);
   return out;
 }
 
 /**
- * `compact` of the common `attributes` option merged under the decorator's own attributes. On the hot path of
- * every traced call: one output object, no intermediate copies, labels built only when an extractor runs.
+ * Sets `out[key]` to `value` as a valid OpenTelemetry attribute value: skipped when undefined or null, kept when
+ * a string, number or boolean, else converted with `String()` (each item of an array). A value `String()` cannot
+ * convert (a null-prototype object) is dropped, not the whole span.
  */
-export function withCommonAttributes(options: CommonTraceOptions, args: unknown[], own: Record<string, unknown>, label: string): Attributes {
-  const out: Attributes = {};
-  const common = options.attributes;
-  if (common !== undefined) {
-    const extra = typeof common === 'function' ? resolveValue(common, args, label, 'attributes extractor') : common;
-    if (extra) addCompact(out, extra);
+export function putAttribute(out: Attributes, key: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    out[key] = value;
+    return;
   }
-  addCompact(out, own);
-  return out;
-}
-
-function addCompact(out: Attributes, attributes: Record<string, unknown>): void {
-  for (const key of Object.keys(attributes)) {
-    const value = attributes[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
-    else {
-      // A value String() cannot convert (a null-prototype object) is dropped, not the whole span.
-      const converted = safeExecute('attribute value conversion', () => (Array.isArray(value) ? value.map(String) : String(value)));
-      if (converted !== undefined) out[key] = converted;
-    }
-  }
+  const converted = safeExecute('attribute value conversion', () => (Array.isArray(value) ? value.map(String) : String(value)));
+  if (converted !== undefined) out[key] = converted;
 }
 
 /** Tags as a list of non-empty strings (at most 50), whatever an extractor returned. */

@@ -1,7 +1,6 @@
-import { context } from '@opentelemetry/api';
 import { getScope } from '../core/span-scope.js';
 import { GenAiAttributes, GenAiOperations, WorkflowAttributes } from '../semconv.js';
-import { asId, resolveValue, tagsOf, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, commonAttributes, putAttribute, resolveValue, tagsOf, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceAgentTask`. */
@@ -39,16 +38,17 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
     const agent = options.agent ?? className;
     const owner = `@TraceAgentTask(${agent})`;
     const name = `${GenAiOperations.INVOKE_AGENT} ${agent}`;
-    return (args) => {
+    return (args, _self, active) => {
       const taskId = asId(resolveValue(options.taskId, args, owner, 'taskId extractor'));
+      const attributes = commonAttributes(options, args, owner);
+      attributes[GenAiAttributes.OPERATION_NAME] = GenAiOperations.INVOKE_AGENT;
+      putAttribute(attributes, GenAiAttributes.AGENT_NAME, agent);
+      putAttribute(attributes, WorkflowAttributes.AGENT_TASK_ID, taskId);
       return {
         name,
         role: 'agent_task',
-        attributes: withCommonAttributes(options, args, {
-          [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_AGENT,
-          [GenAiAttributes.AGENT_NAME]: agent,
-          [WorkflowAttributes.AGENT_TASK_ID]: taskId,
-        }, owner),
+        parent: active,
+        attributes,
         captureContent: options.captureContent,
         input: args,
         entityName: agent,
@@ -73,18 +73,18 @@ export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator 
   return traceMethod(({ className, methodName }) => {
     const label = `@TraceAgentStep(${className}.${methodName})`;
     const stepName = `agent ${options.phase}`;
-    return (args) => {
-      const task = getScope(context.active())?.closest('agent_task');
-      const taskId = asId(resolveValue(options.taskId, args, label, 'taskId extractor')) ?? task?.taskId;
+    return (args, _self, active) => {
+      const task = getScope(active)?.closest('agent_task');
+      const attributes = commonAttributes(options, args, label);
+      putAttribute(attributes, WorkflowAttributes.AGENT_STEP_PHASE, options.phase);
+      putAttribute(attributes, WorkflowAttributes.AGENT_TASK_ID, asId(resolveValue(options.taskId, args, label, 'taskId extractor')) ?? task?.taskId);
+      putAttribute(attributes, WorkflowAttributes.AGENT_STEP_ID, asId(resolveValue(options.stepId, args, label, 'stepId extractor')));
+      putAttribute(attributes, GenAiAttributes.AGENT_NAME, task?.agentName);
       return {
         name: stepName,
         role: 'agent_step',
-        attributes: withCommonAttributes(options, args, {
-          [WorkflowAttributes.AGENT_STEP_PHASE]: options.phase,
-          [WorkflowAttributes.AGENT_TASK_ID]: taskId,
-          [WorkflowAttributes.AGENT_STEP_ID]: asId(resolveValue(options.stepId, args, label, 'stepId extractor')),
-          [GenAiAttributes.AGENT_NAME]: task?.agentName,
-        }, label),
+        parent: active,
+        attributes,
         captureContent: options.captureContent,
         input: args,
         entityName: options.phase,

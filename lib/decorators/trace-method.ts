@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { getRuntime } from '../core/runtime.js';
 import { reportOnce } from '../core/safe-execute.js';
 import { runInSpan, type SpanSpec } from '../core/span-engine.js';
@@ -9,8 +10,12 @@ export interface MethodSite {
   methodName: string;
 }
 
-/** Builds the span spec of one call from the method's `this` and arguments. */
-export type SpecFactory = (args: unknown[], self: unknown) => SpanSpec;
+/**
+ * Builds the span spec of one call from the method's arguments, its `this` and the context active at the call
+ * (read once per call: a factory that needs the enclosing workflow or agent reads it from there, and passes it on
+ * as the spec's `parent` so the engine does not look it up again).
+ */
+export type SpecFactory = (args: unknown[], self: unknown, active: Context) => SpanSpec;
 
 /** Any method, as the wrapper sees it. */
 export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -48,7 +53,7 @@ export function tracedFunction<F extends AnyFunction>(method: F, specFor: SpecFa
     // than `safeExecute`: no closure on every call.)
     let spec: SpanSpec;
     try {
-      spec = specFor(args, this);
+      spec = specFor(args, this, context.active());
     } catch (error) {
       reportOnce(describe, error);
       return method.apply(this, args);

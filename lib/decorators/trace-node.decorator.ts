@@ -1,7 +1,6 @@
-import { context } from '@opentelemetry/api';
 import { getAttribution } from '../core/span-scope.js';
 import { GenAiAttributes, WorkflowAttributes } from '../semconv.js';
-import { asId, resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, commonAttributes, putAttribute, resolveValue, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceNode`. */
@@ -24,17 +23,17 @@ export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
     const fallbackType = `${className}.${methodName}`;
     const owner = `@TraceNode(${fallbackType})`;
     const staticName = typeof options.nodeType === 'function' ? undefined : `node ${options.nodeType ?? fallbackType}`;
-    return (args) => {
+    return (args, _self, active) => {
       const nodeType = resolveValue(options.nodeType, args, owner, 'nodeType extractor') ?? fallbackType;
-      const nodeId = asId(resolveValue(options.nodeId, args, owner, 'nodeId extractor'));
+      const attributes = commonAttributes(options, args, owner);
+      putAttribute(attributes, WorkflowAttributes.NODE_TYPE, nodeType);
+      putAttribute(attributes, WorkflowAttributes.NODE_ID, asId(resolveValue(options.nodeId, args, owner, 'nodeId extractor')));
+      putAttribute(attributes, GenAiAttributes.WORKFLOW_NAME, getAttribution(active).workflowName);
       return {
         name: staticName ?? `node ${nodeType}`,
         role: 'node',
-        attributes: withCommonAttributes(options, args, {
-          [WorkflowAttributes.NODE_TYPE]: nodeType,
-          [WorkflowAttributes.NODE_ID]: nodeId,
-          [GenAiAttributes.WORKFLOW_NAME]: getAttribution(context.active()).workflowName,
-        }, owner),
+        parent: active,
+        attributes,
         captureContent: options.captureContent,
         input: args,
         entityName: nodeType,

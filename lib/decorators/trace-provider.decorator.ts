@@ -1,11 +1,11 @@
-import { context, SpanKind } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { usageFromChunk, usageFromResult } from '../cost/usage-extractor.js';
 import { conventionsInForce, getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import { getAttribution, type SpanScope, type TokenUsage } from '../core/span-scope.js';
 import { endProviderCall, providerFailed, readProviderChunk, readProviderResult, startProviderCall } from '../genai/provider-call.hooks.js';
 import { GenAiOperations } from '../semconv.js';
-import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { commonAttributes, resolveValue, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceProvider`. */
@@ -28,8 +28,6 @@ export interface TraceProviderOptions extends CommonTraceOptions {
   /** Reads token usage from the method's result when the built-in readers don't know its shape. */
   usage?: (result: unknown) => TokenUsage | undefined;
 }
-
-const NO_ATTRIBUTES = Object.freeze({});
 
 /**
  * Traces an LLM provider call: span `{operation} {model}` (CLIENT) with the request's model and parameters at
@@ -66,18 +64,19 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
       scope.usage = read.usage ?? scope.usage;
       scope.responseModel = read.responseModel ?? scope.responseModel;
     };
-    return (args) => {
+    return (args, _self, active) => {
       const request = options.request ? resolveValue(options.request as (...a: unknown[]) => unknown, args, label, 'request extractor') : args[0];
       const provider = resolveValue(options.provider, args, label, 'provider extractor') ?? 'unknown';
       const model = resolveValue(options.model, args, label, 'model extractor') ?? modelOf(request);
       const captureContent = options.captureContent ?? getRuntime().captureContent;
       const call = startProviderCall(provider, operation, model, streamFlag(request), request, captureContent);
-      const attributes = withCommonAttributes(options, args, NO_ATTRIBUTES, label);
-      conventionsInForce().providerStart(attributes, call, getAttribution(context.active()));
+      const attributes = commonAttributes(options, args, label);
+      conventionsInForce().providerStart(attributes, call, getAttribution(active));
       return {
         name: model ? `${operation} ${model}` : operation,
         role: 'provider',
         kind: SpanKind.CLIENT,
+        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: request,

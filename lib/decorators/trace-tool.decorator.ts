@@ -1,7 +1,6 @@
-import { context } from '@opentelemetry/api';
 import { getScope } from '../core/span-scope.js';
 import { GenAiAttributes, GenAiOperations } from '../semconv.js';
-import { resolveValue, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { commonAttributes, putAttribute, resolveValue, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceTool`. */
@@ -23,18 +22,21 @@ export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
     const name = options.name ?? methodName;
     const owner = `@TraceTool(${name})`;
     const spanName = `${GenAiOperations.EXECUTE_TOOL} ${name}`;
-    return (args) => ({
-      name: spanName,
-      role: 'tool',
-      attributes: withCommonAttributes(options, args, {
-        [GenAiAttributes.OPERATION_NAME]: GenAiOperations.EXECUTE_TOOL,
-        [GenAiAttributes.TOOL_NAME]: name,
-        [GenAiAttributes.TOOL_CALL_ID]: resolveValue(options.callId, args, owner, 'callId extractor'),
-        [GenAiAttributes.AGENT_NAME]: getScope(context.active())?.closest('agent_task')?.agentName,
-      }, owner),
-      captureContent: options.captureContent,
-      input: args,
-      entityName: name,
-    });
+    return (args, _self, active) => {
+      const attributes = commonAttributes(options, args, owner);
+      attributes[GenAiAttributes.OPERATION_NAME] = GenAiOperations.EXECUTE_TOOL;
+      putAttribute(attributes, GenAiAttributes.TOOL_NAME, name);
+      putAttribute(attributes, GenAiAttributes.TOOL_CALL_ID, resolveValue(options.callId, args, owner, 'callId extractor'));
+      putAttribute(attributes, GenAiAttributes.AGENT_NAME, getScope(active)?.closest('agent_task')?.agentName);
+      return {
+        name: spanName,
+        role: 'tool',
+        parent: active,
+        attributes,
+        captureContent: options.captureContent,
+        input: args,
+        entityName: name,
+      };
+    };
   });
 }

@@ -3,7 +3,7 @@ import { getRuntime } from '../core/runtime.js';
 import { reportOnce } from '../core/safe-execute.js';
 import type { SpanOutcome } from '../core/span-engine.js';
 import type { SpanScope } from '../core/span-scope.js';
-import { asId, resolveValue, tagsOf, withCommonAttributes, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
+import { asId, commonAttributes, putAttribute, resolveValue, tagsOf, type CommonTraceOptions, type ValueOrExtractor } from './decorator-options.js';
 import { traceMethod } from './trace-method.js';
 
 /** Options of `@TraceWorkflow`. */
@@ -44,21 +44,22 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
         reportOnce('workflow run recording', error);
       }
     };
-    return (args) => {
+    return (args, _self, active) => {
       const workflowId = asId(resolveValue(options.workflowId, args, owner, 'workflowId extractor'));
       const jobId = asId(resolveValue(options.jobId, args, owner, 'jobId extractor'));
+      const attributes = commonAttributes(options, args, owner);
+      attributes[GenAiAttributes.OPERATION_NAME] = GenAiOperations.INVOKE_WORKFLOW;
+      putAttribute(attributes, GenAiAttributes.WORKFLOW_NAME, name);
       return {
         name: spanName,
         role: 'workflow',
+        parent: active,
         attribution: {
           workflowName: name,
           workflowId,
           jobId,
         },
-        attributes: withCommonAttributes(options, args, {
-          [GenAiAttributes.OPERATION_NAME]: GenAiOperations.INVOKE_WORKFLOW,
-          [GenAiAttributes.WORKFLOW_NAME]: name,
-        }, owner),
+        attributes,
         captureContent: options.captureContent,
         input: args,
         entityName: name,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { TraceAgentStep, TraceNode, TraceTool } from '../../lib/index.js';
+import { TraceAgentStep, TraceNode, TraceTool, TraceWorkflow } from '../../lib/index.js';
 import { auditedAppPerTest } from '../support/app-per-test.js';
 import type { AuditedApp } from '../support/span-audit.js';
 import { childrenOf, parentOf, spanNamed } from '../support/tracing-harness.js';
@@ -102,6 +102,28 @@ describe('@TraceNode', () => {
     const node = spanNamed(app.spans(), 'node ResearchNodes.untyped');
     assertAttributes(node, { 'workflow.node.type': 'ResearchNodes.untyped', 'workflow.node.id': undefined, 'gen_ai.workflow.name': undefined });
     assertLangfuseKeeps([node]);
+  });
+
+  it("the attributes option adds to the node's own; its own win, and an own value it lacks leaves the option's", async () => {
+    class Tagged {
+      @TraceNode({ nodeType: 'tagged', attributes: { 'workflow.node.type': 'from-option', 'gen_ai.workflow.name': 'from-option', team: 'search', size: 3 } })
+      step(): string {
+        return 'tagged';
+      }
+
+      @TraceWorkflow({ name: 'outer' })
+      async inWorkflow(): Promise<string> {
+        return this.step();
+      }
+    }
+    const tagged = new Tagged();
+    assert.equal(tagged.step(), 'tagged');
+    assert.equal(await tagged.inWorkflow(), 'tagged');
+    const [alone, inside] = app.spans().filter((s) => s.name === 'node tagged');
+    // Outside a workflow the node has no workflow name of its own: the option's stays.
+    assertAttributes(alone!, { 'workflow.node.type': 'tagged', 'gen_ai.workflow.name': 'from-option', team: 'search', size: 3, 'workflow.node.id': undefined });
+    // Inside one, the enclosing workflow's name wins over the option's.
+    assertAttributes(inside!, { 'workflow.node.type': 'tagged', 'gen_ai.workflow.name': 'outer', team: 'search', size: 3 });
   });
 });
 
