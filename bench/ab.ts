@@ -4,7 +4,7 @@
  * drift separate; here every round measures A and then B (or B then A, alternating) on the same warm process, so
  * a change of 1–2% per call shows where the `per-call` suite (±0.03–0.05 of a ratio) cannot see it.
  *
- *   git worktree add --detach ../base <commit> && (cd ../base && ln -s ../main/node_modules && npx tsc -p .)
+ *   git worktree add --detach ../base <commit> && ln -s "$PWD/node_modules" ../base/ && (cd ../base && npx tsc -p .)
  *   npm run build && node dist/bench/ab.js ../base [--rounds=40] [--ops=8000] [--shapes=node,workflow,provider]
  *
  * Both builds share one tracer provider (batch processor, an exporter that drops spans); each has its own
