@@ -138,6 +138,11 @@ export function unpricedNoUsage(): string {
   return 'token usage unknown (the result carried none; use the usage option of @TraceProvider or TracingService.recordUsage)';
 }
 
+/** Why a call has no price when pricing itself threw (hostile usage values, a broken custom price). */
+export function pricingFailed(error: unknown): string {
+  return `pricing failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** Why `CostService.calculate` prices nothing when cost tracking is off. */
 export function costTrackingOff(): string {
   return 'cost tracking is off (costTracking: false or TRACING_COST_TRACKING=false)';

@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { getRuntime } from './runtime.js';
 import { settle } from './result-tracing.js';
 import { fail, tryOpenSpan, type SpanSpec } from './span-lifecycle.js';
@@ -12,10 +12,13 @@ export { discardSpan, markError, openSpan, type LiveSpan, type SpanOutcome, type
  * iteration completes, throws or stops early) or a Node readable stream (ends when it finishes).
  * The user's return value and errors pass through unchanged; a failure of the tracing itself never reaches
  * the caller (the call then runs untraced).
+ *
+ * `active` is the context active at the call, when the caller has already read it (the parent unless
+ * `spec.parent` names one): the engine then does not read it again.
  */
-export function runInSpan<R>(spec: SpanSpec, fn: () => R): R {
+export function runInSpan<R>(spec: SpanSpec, fn: () => R, active?: Context): R {
   if (!getRuntime().enabled) return fn();
-  const live = tryOpenSpan(spec);
+  const live = tryOpenSpan(spec, active);
   if (!live) return fn();
   let result: R;
   try {

@@ -72,11 +72,14 @@ export interface LiveSpan {
   watched?: boolean;
 }
 
-/** Starts a span for `spec` under its parent and builds the context that carries it. */
-export function openSpan(spec: SpanSpec): LiveSpan {
+/**
+ * Starts a span for `spec` under its parent and builds the context that carries it. The parent is `spec.parent`,
+ * else `active` (the active context, when the caller has read it already), else the active context.
+ */
+export function openSpan(spec: SpanSpec, active?: Context): LiveSpan {
   const runtime = getRuntime();
   const conventions = conventionsInForce(runtime);
-  const base = spec.parent ?? context.active();
+  const base = spec.parent ?? active ?? context.active();
   const parentCtx = spec.attribution ? mergeAttribution(base, spec.attribution) : base;
   const attribution = getAttribution(parentCtx);
   const parent = getScope(parentCtx);
@@ -134,10 +137,10 @@ export function recordContent(scope: SpanScope, conventions: ConventionSet, kind
 }
 
 /** `openSpan` that never throws: undefined when the tracer or a processor failed (reported once). */
-export function tryOpenSpan(spec: SpanSpec): LiveSpan | undefined {
+export function tryOpenSpan(spec: SpanSpec, active?: Context): LiveSpan | undefined {
   // try/catch rather than `guarded`: no closure on every traced call.
   try {
-    return openSpan(spec);
+    return openSpan(spec, active);
   } catch (error) {
     reportFailure('start', spec, error);
     return undefined;

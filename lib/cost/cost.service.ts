@@ -5,7 +5,7 @@ import type { CostReport, ForecastQuery } from '../store/trace-query.types.js';
 import type { TraceStore } from '../store/trace-store.js';
 import { TraceStoreService } from '../store/trace-store.service.js';
 import { COST_LEDGER, TRACE_STORE, TRACING_CONFIG } from '../tracing.constants.js';
-import { costTrackingOff, invalidCostQuery, noWorkflowRuns, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
+import { costTrackingOff, invalidCostQuery, noWorkflowRuns, pricingFailed, unpricedModel, unpricedModelWarning, unpricedNoModel } from '../tracing.messages.js';
 import type {
   CostCallRecord,
   CostForecast,
@@ -71,7 +71,7 @@ export class CostService {
     try {
       clean = sanitizeUsage(usage);
     } catch (error) {
-      return { priced: false, reason: `pricing failed: ${error instanceof Error ? error.message : String(error)}` };
+      return { priced: false, reason: pricingFailed(error) };
     }
     return this.price(clean, target?.provider, target?.model, target?.fallbackModel, target?.at);
   }
@@ -92,7 +92,7 @@ export class CostService {
       const priced = (first !== undefined ? this.priceOf(usage, provider, first, at) : undefined) ?? (second !== undefined ? this.priceOf(usage, provider, second, at) : undefined);
       if (priced) return priced;
     } catch (error) {
-      return { priced: false, reason: `pricing failed: ${error instanceof Error ? error.message : String(error)}` };
+      return { priced: false, reason: pricingFailed(error) };
     }
     const models = [first, second].filter((m): m is string => m !== undefined);
     this.warnOnce(provider, models);

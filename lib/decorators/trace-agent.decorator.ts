@@ -38,7 +38,7 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
     const agent = options.agent ?? className;
     const owner = `@TraceAgentTask(${agent})`;
     const name = `${GenAiOperations.INVOKE_AGENT} ${agent}`;
-    return (args, _self, active) => {
+    return (args) => {
       const taskId = asId(resolveValue(options.taskId, args, owner, 'taskId extractor'));
       const attributes = commonAttributes(options, args, owner);
       attributes[GenAiAttributes.OPERATION_NAME] = GenAiOperations.INVOKE_AGENT;
@@ -47,7 +47,6 @@ export function TraceAgentTask(options: TraceAgentTaskOptions = {}): MethodDecor
       return {
         name,
         role: 'agent_task',
-        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: args,
@@ -83,7 +82,6 @@ export function TraceAgentStep(options: TraceAgentStepOptions): MethodDecorator 
       return {
         name: stepName,
         role: 'agent_step',
-        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: args,

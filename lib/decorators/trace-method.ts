@@ -11,9 +11,9 @@ export interface MethodSite {
 }
 
 /**
- * Builds the span spec of one call from the method's arguments, its `this` and the context active at the call
- * (read once per call: a factory that needs the enclosing workflow or agent reads it from there, and passes it on
- * as the spec's `parent` so the engine does not look it up again).
+ * Builds the span spec of one call from the method's arguments, its `this` and the context active at the call.
+ * The context is read once per call: a factory that needs the enclosing workflow or agent reads it from there, and
+ * the engine starts the span under it without reading it again.
  */
 export type SpecFactory = (args: unknown[], self: unknown, active: Context) => SpanSpec;
 
@@ -51,15 +51,16 @@ export function tracedFunction<F extends AnyFunction>(method: F, specFor: SpecFa
     if (!getRuntime().enabled) return method.apply(this, args);
     // Describing the span is tracing work: if it fails, the method still runs, untraced. (try/catch rather
     // than `safeExecute`: no closure on every call.)
+    const active = context.active();
     let spec: SpanSpec;
     try {
-      spec = specFor(args, this, context.active());
+      spec = specFor(args, this, active);
     } catch (error) {
       reportOnce(describe, error);
       return method.apply(this, args);
     }
     if (!spec) return method.apply(this, args);
-    return runInSpan(spec, () => method.apply(this, args));
+    return runInSpan(spec, () => method.apply(this, args), active);
   };
   copyIdentity(method, wrapped);
   return wrapped as F;

@@ -32,7 +32,6 @@ export function TraceNode(options: TraceNodeOptions = {}): MethodDecorator {
       return {
         name: staticName ?? `node ${nodeType}`,
         role: 'node',
-        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: args,

@@ -76,7 +76,6 @@ export function TraceProvider(options: TraceProviderOptions): MethodDecorator {
         name: model ? `${operation} ${model}` : operation,
         role: 'provider',
         kind: SpanKind.CLIENT,
-        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: request,

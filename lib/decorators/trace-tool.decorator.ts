@@ -31,7 +31,6 @@ export function TraceTool(options: TraceToolOptions = {}): MethodDecorator {
       return {
         name: spanName,
         role: 'tool',
-        parent: active,
         attributes,
         captureContent: options.captureContent,
         input: args,

@@ -44,7 +44,7 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
         reportOnce('workflow run recording', error);
       }
     };
-    return (args, _self, active) => {
+    return (args) => {
       const workflowId = asId(resolveValue(options.workflowId, args, owner, 'workflowId extractor'));
       const jobId = asId(resolveValue(options.jobId, args, owner, 'jobId extractor'));
       const attributes = commonAttributes(options, args, owner);
@@ -53,7 +53,6 @@ export function TraceWorkflow(options: TraceWorkflowOptions = {}): MethodDecorat
       return {
         name: spanName,
         role: 'workflow',
-        parent: active,
         attribution: {
           workflowName: name,
           workflowId,
