@@ -17,6 +17,7 @@
 import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { measureCalls } from './support/call-timing.js';
 import { pairedRatio, median, round } from './support/stats.js';
 
 type Shape = 'node' | 'workflow' | 'provider';
@@ -80,17 +81,9 @@ async function measureBoth(roots: [string, string]): Promise<Samples> {
     side.install();
     const op = side.ops[shape];
     // A workflow call is 4 spans: a quarter as many calls.
-    const calls = shape === 'workflow' ? Math.ceil(ops / 4) : ops;
-    let cpuMicros = 0;
-    for (let done = 0; done < calls; done += 250) {
-      const before = process.cpuUsage();
-      for (let i = 0; i < 250; i++) await op();
-      const used = process.cpuUsage(before);
-      cpuMicros += used.user + used.system;
-      await new Promise((next) => setImmediate(next));
-    }
+    const { cpu } = await measureCalls(op, shape === 'workflow' ? Math.ceil(ops / 4) : ops);
     await provider.forceFlush();
-    return (cpuMicros * 1000) / calls;
+    return cpu;
   };
   const samples = Object.fromEntries(shapes.map((shape) => [shape, { first: [], second: [] }])) as unknown as Samples;
   // The first 3 rounds warm both up and are not kept; which side runs first alternates.

@@ -5,7 +5,8 @@ import { installRuntime, type TracingRuntime } from '../../lib/core/runtime.js';
 import { CostAttributes, GenAiAttributes } from '../../lib/index.js';
 import { childInput, runAsChild } from '../support/child-process.js';
 import { DropSpanExporter } from '../support/drop.exporter.js';
-import { median, pairedRatio, relativeSpread, round, rotate, yieldToLoop, type PairedRatio } from '../support/stats.js';
+import { measureCalls } from '../support/call-timing.js';
+import { median, pairedRatio, relativeSpread, round, rotate, type PairedRatio } from '../support/stats.js';
 import { globalDelegate, sharedProvider, startTracingApp, useGlobalProvider } from '../support/tracing-setup.js';
 import { installedVersion } from '../support/machine.js';
 import {
@@ -74,29 +75,6 @@ interface Contender {
   notes: string[];
 }
 
-const CHUNK = 250;
-
-/**
- * Awaits `op` `ops` times; times only the calls (yields to the event loop between chunks, untimed). Returns
- * ns per op of process CPU (user + system: what other load on a shared machine disturbs least, as time the
- * process is preempted does not count) and of wall time.
- */
-async function measure(op: () => Promise<unknown>, ops: number): Promise<{ cpu: number; wall: number }> {
-  let elapsed = 0n;
-  let cpuMicros = 0;
-  for (let done = 0; done < ops; ) {
-    const n = Math.min(CHUNK, ops - done);
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await op();
-    elapsed += process.hrtime.bigint() - t0;
-    const c = process.cpuUsage(c0);
-    cpuMicros += c.user + c.system;
-    done += n;
-    await yieldToLoop();
-  }
-  return { cpu: (cpuMicros * 1000) / ops, wall: Number(elapsed) / ops };
-}
 
 async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, string> }> {
   const input = childInput<PerCallInput>();
@@ -247,7 +225,7 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
     installRuntime(c.runtime);
     useGlobalProvider(c.global);
     const before = c.exporter.received;
-    const ns = await measure(c.op, opsOf(c));
+    const ns = await measureCalls(c.op, opsOf(c));
     await c.flush();
     if (record) {
       samples.get(c.id)!.push(ns.cpu);
