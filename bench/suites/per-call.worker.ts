@@ -11,11 +11,14 @@ import { globalDelegate, sharedProvider, startTracingApp, useGlobalProvider } fr
 import { installedVersion } from '../support/machine.js';
 import {
   LlmService,
+  NestjsOtelSameAttributesService,
   NestjsOtelService,
   NodeService,
+  OUR_SPAN_NAMES,
   PlainService,
   RawOtelService,
   REQUEST,
+  SAME_AS_OURS,
   TraceloopNoContentService,
   TraceloopService,
   WorkflowService,
@@ -111,6 +114,7 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
   const flows = new WorkflowService(nodes);
   const llm = new LlmService();
   const nestjsOtel = new NestjsOtelService();
+  const nestjsOtelSame = new NestjsOtelSameAttributesService();
   const traceloop = new TraceloopService();
   const traceloopQuiet = new TraceloopNoContentService();
 
@@ -138,6 +142,12 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
     { name: nodeSpan!.name, kind: nodeSpan!.kind, attributes: { ...nodeSpan!.attributes } as Attributes },
     { name: wfSpan.name, kind: wfSpan.kind, attributes: { ...wfSpan.attributes } as Attributes, nodeAttributes: { ...wfNode.attributes } as Attributes },
   );
+  if (nodeSpan!.name !== OUR_SPAN_NAMES.node || wfSpan.name !== OUR_SPAN_NAMES.workflow) {
+    throw new Error(`nestjs-otel's same-attributes contender names its spans ${JSON.stringify(OUR_SPAN_NAMES)}, ours are "${nodeSpan!.name}" and "${wfSpan.name}"`);
+  }
+  for (const [shape, span] of [[SAME_AS_OURS.node, nodeSpan!], [SAME_AS_OURS.workflow, wfSpan], [SAME_AS_OURS.workflowNode, wfNode]] as const) {
+    Object.assign(shape, { kind: span.kind, attributes: { ...span.attributes } });
+  }
   const providerNotes: string[] = [];
   const providerAttrs = providerSpan!.attributes;
   if (providerAttrs[GenAiAttributes.USAGE_INPUT_TOKENS] === undefined) providerNotes.push('usage attributes not recorded');
@@ -182,6 +192,15 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
     },
     { ...base, id: 'nestjs-otel', label: 'nestjs-otel @Span', shape: 'call', spansPerOp: 1, op: () => nestjsOtel.step(REQUEST) },
     {
+      ...base,
+      id: 'nestjs-otel-same',
+      label: 'nestjs-otel @Span, our attributes',
+      shape: 'call',
+      spansPerOp: 1,
+      op: () => nestjsOtelSame.step(REQUEST),
+      notes: ["@TraceNode's span name, kind and attributes, given to @Span as static options"],
+    },
+    {
       ...tl,
       id: 'traceloop',
       label: 'Traceloop @task (defaults)',
@@ -212,6 +231,15 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
     { ...base, id: 'otel-floor-workflow', label: 'raw OTel, 1 + 3 nested spans (floor)', shape: 'workflow', spansPerOp: 4, op: () => raw.run(REQUEST) },
     { ...base, id: 'trace-workflow', label: '@TraceWorkflow + 3 @TraceNode', shape: 'workflow', spansPerOp: 4, op: () => flows.run(REQUEST) },
     { ...base, id: 'nestjs-otel-workflow', label: 'nestjs-otel @Span, 1 + 3 nested', shape: 'workflow', spansPerOp: 4, op: () => nestjsOtel.run(REQUEST) },
+    {
+      ...base,
+      id: 'nestjs-otel-same-workflow',
+      label: 'nestjs-otel @Span, 1 + 3 nested, our attributes',
+      shape: 'workflow',
+      spansPerOp: 4,
+      op: () => nestjsOtelSame.run(REQUEST),
+      notes: ["the workflow's and its nodes' span names, kinds and attributes, given to @Span as static options"],
+    },
     { ...tl, id: 'traceloop-workflow', label: 'Traceloop @workflow + 3 @task (defaults)', shape: 'workflow', spansPerOp: 4, op: () => traceloop.run(REQUEST) },
   ];
 

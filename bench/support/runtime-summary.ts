@@ -38,7 +38,7 @@ export function printRuntimeSummary(runtimes: RuntimeResults[]): void {
         return h ? `${withSpread(h.ratio, h.mad)} ${h.verdict === 'within' ? 'within spread' : h.verdict}` : undefined;
       },
     },
-    ...(['trace-node', 'nestjs-otel', 'trace-provider', 'trace-workflow', 'nestjs-otel-workflow', 'traceloop-no-content'] as const).map((id) => ({
+    ...(['trace-node', 'nestjs-otel', 'nestjs-otel-same', 'trace-provider', 'trace-workflow', 'nestjs-otel-workflow', 'nestjs-otel-same-workflow', 'traceloop-no-content'] as const).map((id) => ({
       label: `per call, x floor: ${id}`,
       cell: (s: Record<string, unknown>) => {
         const r = callRow(s, id);
