@@ -9,7 +9,7 @@ import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { traceLogFields, TracingModule } from '../../lib/index.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
-import { spanNamed } from '../support/tracing-harness.js';
+import { spanNamed, waitForSpans } from '../support/tracing-harness.js';
 
 const run = promisify(execFile);
 const APP = fileURLToPath(new URL('./fixtures/console-logger.app.js', import.meta.url));
@@ -82,7 +82,8 @@ describe('pino', () => {
     const response = await fetch(`${app.url}/orders`);
     await response.text();
     const traceId = response.headers.get('traceresponse')!.split('-')[1];
-    const server = spanNamed(app.spans(), 'GET /orders');
+    // The request span ends once its response is finished, which can be just after the client got it.
+    const server = spanNamed(await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /orders')), 'GET /orders');
     assert.equal(server.spanContext().traceId, traceId);
     for (const message of ['listing orders with PinoLogger', 'listing orders with the Nest Logger']) {
       const record = sink.records.find((r) => r.msg === message);

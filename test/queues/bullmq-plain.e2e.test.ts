@@ -184,7 +184,11 @@ describe('BullMQ Queue, Worker and FlowProducer with BullMqTelemetry', () => {
         }),
       ),
     );
-    const spans = await waitForSpans(traced.spans, (all) => all.filter((s) => s.name === 'chat acme-1').length === 3);
+    // A consumer span ends after its job is moved to completed in Redis, after the work (and its chat span) ended.
+    const spans = await waitForSpans(
+      traced.spans,
+      (all) => all.filter((s) => s.name === 'chat acme-1').length === 3 && all.filter((s) => s.name.startsWith('process flow-')).length === 3,
+    );
     const start = spanNamed(spans, 'start flow');
     const flow = spanNamed(spans, 'send flow-parent');
     assert.equal(parentOf(spans, flow), start);

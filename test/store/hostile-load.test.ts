@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { TraceStoreService } from '../../lib/index.js';
 import { RESEARCH_PROVIDERS, ResearchController } from '../cost/fixtures/research.app.js';
 import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
+import { waitFor } from '../support/waits.js';
 import { tempDir } from './support/store-harness.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -45,6 +46,9 @@ describe('a client holding one traceparent under load', () => {
       tracing: { exporter: 'none', store: { path: join(tmp.dir, 'held.db'), maxSpansPerTrace: MAX_SPANS } },
     });
     await load(traced.url, requests, { traceparent: HELD });
+    // A request span ends once its response is finished, which can be just after the client got it: only ended
+    // spans are flushed (and counted in the trace's spanCount).
+    await waitFor('every request span to end', () => (traced.tracing.health().spans?.open === 0 ? true : undefined));
     await traced.tracing.forceFlush();
   });
 
