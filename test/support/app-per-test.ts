@@ -60,7 +60,7 @@ export function auditedAppPerTest(base: AuditedAppOptions = {}, options: AppSlot
 function appSlot<A extends TracedApp, O>(
   create: (options: O) => Promise<A>,
   options: AppSlotOptions,
-  checkBeforeClose?: (app: A) => void,
+  checkBeforeClose?: (app: A) => void | Promise<void>,
 ): AppSlot<A, O> {
   const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   let apps: A[] = [];

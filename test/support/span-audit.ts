@@ -59,11 +59,18 @@ export class SpanAudit implements SpanProcessor {
   }
 }
 
+/** How long the audit waits for spans still open at a test's end (a response's close, a last export hop). */
+const SETTLE_MS = 2_000;
+
 /** A traced Nest app whose tracer provider is audited: every span's start and end are seen. */
 export interface AuditedApp extends TracedApp {
   audit: SpanAudit;
-  /** Asserts that every started span ended exactly once and nothing wrote to an ended span. */
-  assertAllEndedOnce(): void;
+  /**
+   * Asserts that every started span ended exactly once and nothing wrote to an ended span. A span still open is
+   * given a bounded moment to end first: a request span ends on the response's close, which can come just after the
+   * client got the response.
+   */
+  assertAllEndedOnce(): Promise<void>;
   /** The teardown of an audited app: `assertAllEndedOnce()`, then `close()` whatever the assertion said. */
   auditAndClose(): Promise<void>;
 }
@@ -102,9 +109,11 @@ export async function createAuditedApp(options: AuditedAppOptions = {}): Promise
       stopListening();
     }
   };
-  const assertAllEndedOnce = () => {
+  const assertAllEndedOnce = async () => {
+    const deadline = Date.now() + SETTLE_MS;
+    while (audit.open().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const open = audit.open();
-    if (open.length > 0) throw new Error(`spans never ended: ${open.join(', ')}`);
+    if (open.length > 0) throw new Error(`spans never ended (${SETTLE_MS} ms after the test): ${open.join(', ')}`);
     if (audit.misuse.length > 0) throw new Error(`span misuse: ${audit.misuse.join(' | ')}`);
   };
   const close = () => (closing ??= closeAll());
@@ -116,7 +125,7 @@ export async function createAuditedApp(options: AuditedAppOptions = {}): Promise
     close,
     async auditAndClose() {
       try {
-        assertAllEndedOnce();
+        await assertAllEndedOnce();
       } finally {
         await close();
       }
