@@ -139,8 +139,8 @@ export function unpricedNoUsage(): string {
 }
 
 /** Why a call has no price when pricing itself threw (hostile usage values, a broken custom price). */
-export function pricingFailed(error: unknown): string {
-  return `pricing failed: ${error instanceof Error ? error.message : String(error)}`;
+export function pricingFailed(detail: string): string {
+  return `pricing failed: ${detail}`;
 }
 
 /** Why `CostService.calculate` prices nothing when cost tracking is off. */

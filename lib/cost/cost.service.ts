@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTracingConfig } from '../config/resolved-config.js';
 import type { TokenUsage } from '../core/span-scope.js';
+import { describeThrown } from '../core/thrown-value.js';
 import type { CostReport, ForecastQuery } from '../store/trace-query.types.js';
 import type { TraceStore } from '../store/trace-store.js';
 import { TraceStoreService } from '../store/trace-store.service.js';
@@ -71,7 +72,7 @@ export class CostService {
     try {
       clean = sanitizeUsage(usage);
     } catch (error) {
-      return { priced: false, reason: pricingFailed(error) };
+      return { priced: false, reason: pricingFailed(describeThrown(error).message) };
     }
     return this.price(clean, target?.provider, target?.model, target?.fallbackModel, target?.at);
   }
@@ -92,7 +93,7 @@ export class CostService {
       const priced = (first !== undefined ? this.priceOf(usage, provider, first, at) : undefined) ?? (second !== undefined ? this.priceOf(usage, provider, second, at) : undefined);
       if (priced) return priced;
     } catch (error) {
-      return { priced: false, reason: pricingFailed(error) };
+      return { priced: false, reason: pricingFailed(describeThrown(error).message) };
     }
     const models = [first, second].filter((m): m is string => m !== undefined);
     this.warnOnce(provider, models);

@@ -183,6 +183,21 @@ describe('CostService.calculate: model resolution', () => {
     assert.equal(bundled.calculate(GPT4O_CALL, { provider: 'openai', model: '' }).priced, false);
     assert.equal(bundled.calculate(GPT4O_CALL, undefined as unknown as { provider: string; model: string }).priced, false);
   });
+
+  it('reports usage whose getter throws as a pricing failure, whatever was thrown', () => {
+    const throwing = (thrown: unknown) =>
+      Object.defineProperty({ outputTokens: 10 }, 'inputTokens', {
+        get() {
+          throw thrown;
+        },
+      }) as unknown as TokenUsage;
+    const target = { provider: 'openai', model: 'gpt-4o' };
+    assert.deepEqual(bundled.calculate(throwing(new RangeError('bad count')), target), { priced: false, reason: 'pricing failed: bad count' });
+    // A value String() cannot convert (a null-prototype object) still gives a reason, not an exception.
+    const result = bundled.calculate(throwing(Object.create(null)), target);
+    assert.equal(result.priced, false);
+    assert.match((result as { reason: string }).reason, /^pricing failed: /);
+  });
 });
 
 describe('bundled price data', () => {
