@@ -7,7 +7,7 @@ import { TracingHealthIndicator, TracingModule, type TracingHealth, type Tracing
 import { CapturedLog } from '../support/captured-log.js';
 import { RecordingExporter } from '../support/recording-exporter.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
-import type { TracedApp } from '../support/tracing-harness.js';
+import { waitForOpenSpansToEnd, type TracedApp } from '../support/tracing-harness.js';
 import { waitFor } from '../support/waits.js';
 import { closedPortUrl, startOtlpReceiver } from './fixtures/otlp-receiver.js';
 
@@ -129,7 +129,7 @@ describe('an OTLP backend that fails and comes back', () => {
     const recovered = log.matching(/works again after/);
     assert.equal(recovered.length, 1, 'one recovery line');
     // The last GET /health span ends once its response is finished; then everything is flushed.
-    await until('every span ended', () => traced.tracing.health().spans!.open === 0);
+    await waitForOpenSpansToEnd(traced.tracing);
     await traced.tracing.forceFlush();
     const final = traced.tracing.health();
     const lost = otlp().failed + otlp().dropped;

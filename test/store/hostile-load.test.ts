@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TraceStoreService } from '../../lib/index.js';
 import { RESEARCH_PROVIDERS, ResearchController } from '../cost/fixtures/research.app.js';
-import { createTracedApp, type TracedApp } from '../support/tracing-harness.js';
-import { waitFor } from '../support/waits.js';
+import { createTracedApp, waitForOpenSpansToEnd, type TracedApp } from '../support/tracing-harness.js';
 import { tempDir } from './support/store-harness.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -48,7 +47,7 @@ describe('a client holding one traceparent under load', () => {
     await load(traced.url, requests, { traceparent: HELD });
     // A request span ends once its response is finished, which can be just after the client got it: only ended
     // spans are flushed (and counted in the trace's spanCount).
-    await waitFor('every request span to end', () => (traced.tracing.health().spans?.open === 0 ? true : undefined));
+    await waitForOpenSpansToEnd(traced.tracing);
     await traced.tracing.forceFlush();
   });
 

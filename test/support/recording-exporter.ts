@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { TracingHealth, TracingModuleOptions } from '../../lib/index.js';
-import { waitFor } from './waits.js';
+import type { TracingModuleOptions, TracingService } from '../../lib/index.js';
+import { waitForOpenSpansToEnd } from './tracing-harness.js';
 
 /** How a test exporter behaves. */
 export type ExporterBehaviour = 'ok' | 'hang' | 'throw' | 'fail' | 'hang-shutdown' | 'reject-shutdown';
@@ -89,20 +89,11 @@ export async function spansExportedBy<A extends { close(): Promise<void> }>(
   const app = await boot({ ...tracing, exporter });
   try {
     await work(app);
-    await spansEnded(app);
+    // Closing the app shuts the exporter down before the HTTP server: a request span still ending would be lost.
+    const tracing = (app as { tracing?: TracingService }).tracing;
+    if (tracing) await waitForOpenSpansToEnd(tracing, 2_000).catch(() => undefined);
   } finally {
     await app.close();
   }
   return exporter.names().sort();
-}
-
-/**
- * Waits (bounded) until the app has no span open: a request span ends on the response's close, which can come just
- * after the client got the response, and closing the app shuts the exporter down before the HTTP server.
- */
-async function spansEnded(app: object): Promise<void> {
-  const tracing = (app as { tracing?: { health?: () => TracingHealth } }).tracing;
-  if (typeof tracing?.health !== 'function') return;
-  const open = () => tracing.health!().spans?.open ?? 0;
-  await waitFor('every span to end', () => (open() === 0 ? true : undefined), { timeoutMs: 2_000 }).catch(() => undefined);
 }

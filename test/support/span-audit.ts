@@ -9,6 +9,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { createTracedApp, type TracedApp, type TracedAppOptions } from './tracing-harness.js';
+import { waitFor } from './waits.js';
 
 /**
  * Watches every span of a provider: which started, which ended. The SDK silently ignores a second `end()`
@@ -110,8 +111,7 @@ export async function createAuditedApp(options: AuditedAppOptions = {}): Promise
     }
   };
   const assertAllEndedOnce = async () => {
-    const deadline = Date.now() + SETTLE_MS;
-    while (audit.open().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor('every span to end', () => (audit.open().length === 0 ? true : undefined), { timeoutMs: SETTLE_MS }).catch(() => undefined);
     const open = audit.open();
     if (open.length > 0) throw new Error(`spans never ended (${SETTLE_MS} ms after the test): ${open.join(', ')}`);
     if (audit.misuse.length > 0) throw new Error(`span misuse: ${audit.misuse.join(' | ')}`);

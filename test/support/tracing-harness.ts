@@ -83,6 +83,17 @@ export function waitForSpans(
   );
 }
 
+/**
+ * Waits (bounded) until the app's pipeline has no span open. A request span ends on the response's close, which can
+ * come just after the client got the response; only ended spans are exported, flushed or stored.
+ */
+export function waitForOpenSpansToEnd(tracing: TracingService, timeoutMs?: number): Promise<true> {
+  return waitFor('every open span to end', () => ((tracing.health().spans?.open ?? 0) === 0 ? true : undefined), {
+    timeoutMs,
+    describe: () => `still open: ${tracing.health().spans?.open}`,
+  });
+}
+
 /** The one finished span named `name` (fails when there are none or several). */
 export function spanNamed(spans: ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter((s) => s.name === name);
