@@ -52,6 +52,12 @@ export class PlainService implements Steps {
   }
 }
 
+/** A span as a contender is told to record it: kind and attributes (copied from our exported spans at startup). */
+export interface SpanShape {
+  kind: SpanKind;
+  attributes: Attributes;
+}
+
 /**
  * Hand-written OpenTelemetry, as its documentation shows it: `startActiveSpan` with an async callback,
  * exception recorded, span ended in `finally`. Spans get the same names, kinds and attributes as the
@@ -60,8 +66,8 @@ export class PlainService implements Steps {
 export class RawOtelService implements Steps {
   constructor(
     private readonly tracer: Tracer,
-    private readonly node: { name: string; kind: SpanKind; attributes: Attributes },
-    private readonly workflow: { name: string; kind: SpanKind; attributes: Attributes; nodeAttributes: Attributes },
+    private readonly node: SpanShape & { name: string },
+    private readonly workflow: SpanShape & { name: string; nodeAttributes: Attributes },
   ) {}
 
   step(request: ChatRequest, attributes: Attributes = this.node.attributes): Promise<Completion> {
@@ -130,12 +136,6 @@ export class NestjsOtelService implements Steps {
   run(request: ChatRequest): Promise<Completion> {
     return threeSteps(this, request);
   }
-}
-
-/** A span as a contender is told to record it: kind and attributes (copied from our exported spans at startup). */
-export interface SpanShape {
-  kind: SpanKind;
-  attributes: Attributes;
 }
 
 /**

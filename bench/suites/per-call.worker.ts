@@ -20,6 +20,7 @@ import {
   REQUEST,
   SAME_AS_OURS,
   TraceloopNoContentService,
+  type SpanShape,
   TraceloopService,
   WorkflowService,
 } from './contenders.js';
@@ -78,7 +79,6 @@ interface Contender {
   notes: string[];
 }
 
-
 async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, string> }> {
   const input = childInput<PerCallInput>();
 
@@ -132,22 +132,24 @@ async function main(): Promise<{ rows: PerCallRow[]; setup: Record<string, strin
   const [providerSpan] = await sample(() => llm.complete(REQUEST));
   const wfSpan = workflowSpans.find((s) => s.name.startsWith('invoke_workflow'))!;
   const wfNode = workflowSpans.find((s) => s.name.startsWith('node'))!;
+  if (nodeSpan!.name !== OUR_SPAN_NAMES.node || wfSpan.name !== OUR_SPAN_NAMES.workflow) {
+    throw new Error(`nestjs-otel's same-attributes contender names its spans ${JSON.stringify(OUR_SPAN_NAMES)}, ours are "${nodeSpan!.name}" and "${wfSpan.name}"`);
+  }
+  // The raw floor and nestjs-otel given our attributes record the same copies of our spans' kinds and attributes.
+  const shapeOf = (span: ReadableSpan): SpanShape => ({ kind: span.kind, attributes: { ...span.attributes } as Attributes });
+  Object.assign(SAME_AS_OURS.node, shapeOf(nodeSpan!));
+  Object.assign(SAME_AS_OURS.workflow, shapeOf(wfSpan));
+  Object.assign(SAME_AS_OURS.workflowNode, shapeOf(wfNode));
   const rawProvider = new RawOtelService(
     shared.getTracer('bench-raw'),
-    { name: providerSpan!.name, kind: providerSpan!.kind, attributes: { ...providerSpan!.attributes } as Attributes },
+    { name: providerSpan!.name, ...shapeOf(providerSpan!) },
     { name: '', kind: SpanKind.INTERNAL, attributes: {}, nodeAttributes: {} },
   );
   const raw = new RawOtelService(
     shared.getTracer('bench-raw'),
-    { name: nodeSpan!.name, kind: nodeSpan!.kind, attributes: { ...nodeSpan!.attributes } as Attributes },
-    { name: wfSpan.name, kind: wfSpan.kind, attributes: { ...wfSpan.attributes } as Attributes, nodeAttributes: { ...wfNode.attributes } as Attributes },
+    { name: nodeSpan!.name, ...SAME_AS_OURS.node },
+    { name: wfSpan.name, ...SAME_AS_OURS.workflow, nodeAttributes: SAME_AS_OURS.workflowNode.attributes },
   );
-  if (nodeSpan!.name !== OUR_SPAN_NAMES.node || wfSpan.name !== OUR_SPAN_NAMES.workflow) {
-    throw new Error(`nestjs-otel's same-attributes contender names its spans ${JSON.stringify(OUR_SPAN_NAMES)}, ours are "${nodeSpan!.name}" and "${wfSpan.name}"`);
-  }
-  for (const [shape, span] of [[SAME_AS_OURS.node, nodeSpan!], [SAME_AS_OURS.workflow, wfSpan], [SAME_AS_OURS.workflowNode, wfNode]] as const) {
-    Object.assign(shape, { kind: span.kind, attributes: { ...span.attributes } });
-  }
   const providerNotes: string[] = [];
   const providerAttrs = providerSpan!.attributes;
   if (providerAttrs[GenAiAttributes.USAGE_INPUT_TOKENS] === undefined) providerNotes.push('usage attributes not recorded');
