@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, type Attributes, type Context } from '@opentelemetry/api';
 import { getRuntime } from '../core/runtime.js';
 import { safeExecute } from '../core/safe-execute.js';
 import { safeStringify } from '../core/serialize.js';
@@ -33,22 +33,23 @@ export function createTracedFetch(base?: FetchFunction): FetchFunction {
   return function tracedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const target = base ?? (globalThis.fetch as FetchFunction);
     if (!getRuntime().enabled) return target(input, init);
-    const spec = safeExecute('traced fetch description', () => attemptSpec(input, init));
+    const active = context.active();
+    const spec = safeExecute('traced fetch description', () => attemptSpec(input, init, active));
     if (!spec) return target(input, init);
-    return runInSpan(spec, () => target(input, init));
+    return runInSpan(spec, () => target(input, init), active);
   };
 }
 
 /** `createTracedFetch()` over the global `fetch`, for SDK options: `new OpenAI({ fetch: tracedFetch })`. */
 export const tracedFetch: FetchFunction = createTracedFetch();
 
-function attemptSpec(input: string | URL | Request, init: RequestInit | undefined): SpanSpec {
+function attemptSpec(input: string | URL | Request, init: RequestInit | undefined, active: Context): SpanSpec {
   const runtime = getRuntime();
   const rawMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
   const method = METHODS.has(rawMethod) ? rawMethod : '_OTHER';
   const url = new URL(input instanceof Request ? input.url : String(input));
   const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const call = getScope(context.active())?.closest('provider')?.call;
+  const call = getScope(active)?.closest('provider')?.call;
   const attributes: Attributes = {
     [HttpAttributes.REQUEST_METHOD]: method,
     [HttpAttributes.SERVER_ADDRESS]: url.hostname,
