@@ -7,7 +7,7 @@ import { configuredBy } from '../support/config-service.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
 import { header } from '../support/http.js';
 import { tempDir } from '../support/temp-dir.js';
-import { PLATFORMS, waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { flushEndedSpans, PLATFORMS, type TracedApp } from '../support/tracing-harness.js';
 import { RESEARCH_PROVIDERS, ResearchController, researchSteps, stepCost } from './fixtures/research.app.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -64,9 +64,7 @@ for (const platform of PLATFORMS) {
       const response = await fetch(`${app.url}/research/4`, { headers: { traceparent: UNSAMPLED, 'x-user-id': 'mallory' } });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('traceresponse') ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
-      // The request span ends once its response is finished, which can be after the client got the headers.
-      await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /research/:n'));
-      await app.tracing.forceFlush();
+      await flushEndedSpans(app.tracing);
       const request = app.spans().find((s) => s.name === 'GET /research/:n')!;
       assert.equal(request.spanContext().traceId, TRACE_ID, 'the trace still joins the caller');
       assert.equal(request.parentSpanContext?.spanId, '00f067aa0ba902b7');

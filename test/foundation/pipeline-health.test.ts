@@ -7,7 +7,7 @@ import { TracingHealthIndicator, TracingModule, type TracingHealth, type Tracing
 import { CapturedLog } from '../support/captured-log.js';
 import { RecordingExporter } from '../support/recording-exporter.js';
 import { tracedAppPerTest } from '../support/app-per-test.js';
-import { waitForOpenSpansToEnd, type TracedApp } from '../support/tracing-harness.js';
+import { flushEndedSpans, type TracedApp } from '../support/tracing-harness.js';
 import { waitFor } from '../support/waits.js';
 import { closedPortUrl, startOtlpReceiver } from './fixtures/otlp-receiver.js';
 
@@ -128,9 +128,7 @@ describe('an OTLP backend that fails and comes back', () => {
     assert.ok(summaries.length <= Math.ceil(outageMillis / 150) + 1, `at most one summary per interval (${summaries.length} in ${outageMillis} ms)`);
     const recovered = log.matching(/works again after/);
     assert.equal(recovered.length, 1, 'one recovery line');
-    // The last GET /health span ends once its response is finished; then everything is flushed.
-    await waitForOpenSpansToEnd(traced.tracing);
-    await traced.tracing.forceFlush();
+    await flushEndedSpans(traced.tracing);
     const final = traced.tracing.health();
     const lost = otlp().failed + otlp().dropped;
     assert.match(recovered[0]!.message, new RegExp(`; ${lost} spans were lost meanwhile \\(${otlp().failed} in failed exports, ${otlp().dropped} dropped`));

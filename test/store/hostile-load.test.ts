@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TraceStoreService } from '../../lib/index.js';
 import { RESEARCH_PROVIDERS, ResearchController } from '../cost/fixtures/research.app.js';
-import { createTracedApp, waitForOpenSpansToEnd, type TracedApp } from '../support/tracing-harness.js';
+import { createTracedApp, flushEndedSpans, type TracedApp } from '../support/tracing-harness.js';
 import { tempDir } from './support/store-harness.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -45,10 +45,7 @@ describe('a client holding one traceparent under load', () => {
       tracing: { exporter: 'none', store: { path: join(tmp.dir, 'held.db'), maxSpansPerTrace: MAX_SPANS } },
     });
     await load(traced.url, requests, { traceparent: HELD });
-    // A request span ends once its response is finished, which can be just after the client got it: only ended
-    // spans are flushed (and counted in the trace's spanCount).
-    await waitForOpenSpansToEnd(traced.tracing);
-    await traced.tracing.forceFlush();
+    await flushEndedSpans(traced.tracing);
   });
 
   after(async () => {
@@ -92,7 +89,7 @@ describe('clients starting new traces with large headers under load', () => {
       tracing: { exporter: 'none', store: { path, maxSizeMb: MAX_SIZE_MB } },
     });
     await load(traced.url, requests, { 'user-agent': `curl/8 ${'x'.repeat(8192)}` });
-    await traced.tracing.forceFlush();
+    await flushEndedSpans(traced.tracing);
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import { configuredBy } from '../support/config-service.js';
 import { loadPg } from '../../lib/store/postgres/pg-driver.js';
 import { createTestSchema, POSTGRES_BASE_URL, type TestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/temp-dir.js';
-import { waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { flushEndedSpans, type TracedApp } from '../support/tracing-harness.js';
 
 /**
  * The PostgreSQL store settings shown by their effect on a real app: which database holds its traces, how many
@@ -32,10 +32,7 @@ async function bootWith(variables: Record<string, string>, options: TracingModul
 
 async function hello(app: TracedApp, times = 1): Promise<void> {
   for (let i = 0; i < times; i++) assert.equal((await fetch(`${app.url}/hello`)).status, 200);
-  // A request span ends once its response is finished, which can be just after the client got it: only ended
-  // spans are flushed to the store.
-  await waitForSpans(app.spans, (all) => all.filter((s) => s.name === 'GET /hello').length >= times);
-  await app.tracing.forceFlush();
+  await flushEndedSpans(app.tracing);
 }
 
 describe('PostgreSQL store settings', () => {

@@ -7,7 +7,7 @@ import { tracedAppPerTest } from '../support/app-per-test.js';
 import { configuredBy } from '../support/config-service.js';
 import { httpGet } from '../support/http.js';
 import { tempDir } from '../support/temp-dir.js';
-import { waitForSpans, type TracedApp } from '../support/tracing-harness.js';
+import { flushEndedSpans, type TracedApp } from '../support/tracing-harness.js';
 import { waitFor } from '../support/waits.js';
 import { openTracedStore } from './support/store-harness.js';
 
@@ -57,10 +57,7 @@ describe('store settings', () => {
     const path = newStorePath();
     const app = await bootWith({ TRACING_STORE_PATH: path });
     assert.equal(await status(app, '/hello'), 200);
-    // The request span ends once its response is finished, which can be just after the client got it: only an
-    // ended span is flushed to the store.
-    await waitForSpans(app.spans, (all) => all.some((s) => s.name === 'GET /hello'));
-    await app.tracing.forceFlush();
+    await flushEndedSpans(app.tracing);
     const page = (await (await fetch(`${app.url}/_tracing/api/traces`)).json()) as TraceListPage;
     assert.deepEqual(page.traces.map((t) => t.name), ['GET /hello']);
     assert.equal((await app.app.get(TraceStoreService).stats()).path, path);

@@ -94,6 +94,16 @@ export function waitForOpenSpansToEnd(tracing: TracingService, timeoutMs?: numbe
   });
 }
 
+/**
+ * Flushes what the app's spans have recorded once every open span has ended (bounded): only ended spans are
+ * exported or stored, and a request span ends on the response's close, which can come just after the client got
+ * the response.
+ */
+export async function flushEndedSpans(tracing: TracingService): Promise<void> {
+  await waitForOpenSpansToEnd(tracing);
+  await tracing.forceFlush();
+}
+
 /** The one finished span named `name` (fails when there are none or several). */
 export function spanNamed(spans: ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter((s) => s.name === name);
