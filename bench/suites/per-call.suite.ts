@@ -34,14 +34,16 @@ export async function runPerCall(ctx: BenchContext): Promise<unknown> {
   );
   const row = (id: string) => result.rows.find((r) => r.id === id);
   const ours = row('trace-workflow');
-  const peer = row('nestjs-otel-workflow');
-  const nesting = ours && peer ? { ratio: ours.ratioToFloor / peer.ratioToFloor, ours: ours.vsFloor, nestjsOtel: peer.vsFloor } : undefined;
-  if (nesting) console.log(`  workflow + 3 nodes: ours ${ours!.ratioToFloor} x floor, nestjs-otel ${peer!.ratioToFloor} (ours ÷ theirs ${nesting.ratio.toFixed(3)})`);
-  // The same comparison with nestjs-otel recording our attributes: what is left is the two wrappers' own work.
-  const same = row('nestjs-otel-same-workflow');
-  const nestingSameAttributes = ours && same ? { ratio: ours.ratioToFloor / same.ratioToFloor, ours: ours.vsFloor, nestjsOtel: same.vsFloor } : undefined;
-  if (nestingSameAttributes) {
-    console.log(`  workflow + 3 nodes, nestjs-otel given our attributes: ${same!.ratioToFloor} x floor (ours ÷ theirs ${nestingSameAttributes.ratio.toFixed(3)})`);
-  }
+  // Ours ÷ nestjs-otel's nesting, each against the same floor: as nestjs-otel's README writes it, and recording our
+  // attributes (what is left then is the two wrappers' own work).
+  const against = (peerId: string, label: string) => {
+    const peer = row(peerId);
+    if (!ours || !peer) return undefined;
+    const ratio = ours.ratioToFloor / peer.ratioToFloor;
+    console.log(`  workflow + 3 nodes: ours ${ours.ratioToFloor} x floor, ${label} ${peer.ratioToFloor} (ours ÷ theirs ${ratio.toFixed(3)})`);
+    return { ratio, ours: ours.vsFloor, nestjsOtel: peer.vsFloor };
+  };
+  const nesting = against('nestjs-otel-workflow', 'nestjs-otel');
+  const nestingSameAttributes = against('nestjs-otel-same-workflow', 'nestjs-otel given our attributes');
   return { ...result, nesting, nestingSameAttributes };
 }
